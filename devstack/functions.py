@@ -1,0 +1,85 @@
+"""Lambda functions run in-process, one module instance per warm "container".
+
+Lambda gives each concurrent request its own execution environment; a module
+instance here plays that part, so two requests never share a resolver's
+`current_event`, and concurrent calls really do run concurrently.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from devstack.template import FunctionSpec
+
+_instance_numbers = itertools.count(1)
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the context object Lambda passes to a Python handler."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 512
+    timeout_seconds: int = 15
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    function_version: str = "$LATEST"
+    _deadline: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class FunctionPool:
+    """Warm instances of one function's handler module; grows with concurrency."""
+
+    def __init__(self, spec: FunctionSpec, region: str, account: str) -> None:
+        self.spec = spec
+        self.name = spec.logical_id
+        self.arn = f"arn:aws:lambda:{region}:{account}:function:{spec.logical_id}"
+        module_name, _, self._attr = spec.handler.rpartition(".")
+        self._path = spec.code_uri / f"{module_name.replace('.', '/')}.py"
+        self._idle: list[Callable[[dict[str, Any], Any], Any]] = []
+        self._lock = threading.Lock()
+        self.instances = 0
+
+    def _load(self) -> Callable[[dict[str, Any], Any], Any]:
+        name = f"_lambda_{self.name}_{next(_instance_numbers)}"
+        module_spec = importlib.util.spec_from_file_location(name, self._path)
+        if module_spec is None or module_spec.loader is None:
+            raise ImportError(f"cannot load {self._path}")
+        module: ModuleType = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        self.instances += 1
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(module, self._attr)
+        return handler
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if not self._idle:
+                self._idle.append(self._load())
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        with self._lock:
+            handler = self._idle.pop() if self._idle else None
+        if handler is None:
+            handler = self._load()
+        try:
+            return handler(event, LambdaContext(function_name=self.name, invoked_function_arn=self.arn))
+        finally:
+            with self._lock:
+                self._idle.append(handler)

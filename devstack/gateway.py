@@ -1,0 +1,166 @@
+"""The HTTP front door: API Gateway emulation for template routes, plus /_local/*."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from devstack.authorizer import AuthorizationError, CognitoAuthorizer
+from devstack.events import HttpAnswer, RouteTable, bad_gateway, build_event, map_response
+from devstack.functions import FunctionPool
+from devstack.template import ApiRoute
+
+log = logging.getLogger("devstack.gateway")
+
+# API Gateway refuses payloads over 10 MB before any function runs.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+
+LocalHandler = Callable[[str, bytes, dict[str, str]], HttpAnswer]
+
+
+def json_answer(status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> HttpAnswer:
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return HttpAnswer(status, [("Content-Type", "application/json"), *(headers or [])], payload)
+
+
+def error_answer(status: int, code: str, message: str, headers: list[tuple[str, str]] | None = None) -> HttpAnswer:
+    return json_answer(status, {"error": code, "message": message}, headers)
+
+
+class Gateway:
+    """Binds its port at once (the public URL must be known before functions load); `mount` adds the API."""
+
+    def __init__(self, *, host: str, port: int, stage: str, account: str) -> None:
+        self.stage = stage
+        self.account = account
+        self.api_id = "local"
+        self.table = RouteTable([])
+        self.pools: dict[str, FunctionPool] = {}
+        self.authorizer: CognitoAuthorizer | None = None
+        self.cors: dict[str, str] = {}
+        self.local_routes: dict[tuple[str, str], LocalHandler] = {}
+        self.server = ThreadingHTTPServer((host, port), self._handler_class())
+        self.server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    def mount(
+        self,
+        *,
+        routes: list[ApiRoute],
+        pools: dict[str, FunctionPool],
+        authorizer: CognitoAuthorizer,
+        cors: dict[str, str],
+        local_routes: dict[tuple[str, str], LocalHandler],
+    ) -> None:
+        self.table = RouteTable(routes)
+        self.pools = pools
+        self.authorizer = authorizer
+        self.cors = cors
+        self.local_routes = local_routes
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    # ---------------------------------------------------------------- dispatch
+
+    def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client: str) -> HttpAnswer:
+        parts = urlsplit(target)
+        path = parts.path or "/"
+        header_map = {k.lower(): v for k, v in headers}
+        if path.startswith("/_local/"):
+            local = self.local_routes.get((method if method != "HEAD" else "GET", path))
+            if local is None:
+                return error_answer(404, "not_found", "Ressource introuvable.")
+            return local(parts.query, body, header_map)
+        route, params, allowed = self.table.match(method, path)
+        if method == "OPTIONS" and allowed:
+            return self._preflight()
+        if route is None:
+            if allowed:
+                return error_answer(
+                    405, "method_not_allowed", "Méthode non autorisée.", [("Allow", ", ".join(allowed))]
+                )
+            return error_answer(404, "not_found", "Ressource introuvable.")
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return error_answer(413, "payload_too_large", "Requête trop volumineuse.")
+        claims = None
+        if route.authorized:
+            assert self.authorizer is not None
+            try:
+                claims = self.authorizer.claims(header_map.get("authorization"))
+            except AuthorizationError:
+                return error_answer(401, "unauthorized", "Authentification requise.")
+        event = build_event(
+            route=route,
+            path=path,
+            path_parameters=params,
+            method=method,
+            query=parts.query,
+            headers=headers,
+            body=body,
+            source_ip=client,
+            stage=self.stage,
+            api_id=self.api_id,
+            account=self.account,
+            claims=claims,
+        )
+        try:
+            result = self.pools[route.function].invoke(event)
+        except Exception:  # a crashed function is API Gateway's 502
+            log.exception("function %s raised", route.function)
+            return bad_gateway()
+        return map_response(result)
+
+    def _preflight(self) -> HttpAnswer:
+        headers = [(f"Access-Control-{name}", value) for name, value in self.cors.items()]
+        return HttpAnswer(200, headers, b"")
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "vault-share-local"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_PAYLOAD_BYTES:
+                    answer = error_answer(413, "payload_too_large", "Requête trop volumineuse.")
+                    self.close_connection = True
+                else:
+                    body = self.rfile.read(length) if length else b""
+                    answer = gateway.handle(
+                        self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+                    )
+                self.send_response(answer.status)
+                for name, value in answer.headers:
+                    if name.lower() not in ("content-length", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(answer.body)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:
+                # Paths may carry share tokens: log method and status only.
+                log.debug("%s %s", self.command, args[1] if len(args) > 1 else "")
+
+        return Handler

@@ -1,0 +1,251 @@
+"""The local stack in one process: embedded AWS, gateway, poller, scheduler."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.server import ThreadedMotoServer
+
+from devstack import template
+from devstack.authorizer import CognitoAuthorizer
+from devstack.events import HttpAnswer
+from devstack.functions import FunctionPool
+from devstack.gateway import Gateway, error_answer, json_answer
+from devstack.provision import Provisioner, stream_arns
+
+log = logging.getLogger("devstack")
+
+REGION = "eu-west-3"
+STACK_NAME = "vault-share-local"
+
+
+@dataclass
+class Demo:
+    vault_id: str = ""
+    dossier_id: str = ""
+    document_ids: list[str] = field(default_factory=list)
+    person_id: str = ""
+    owner_email: str = ""
+    owner_password: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "vaultId": self.vault_id,
+            "dossierId": self.dossier_id,
+            "documentIds": self.document_ids,
+            "personId": self.person_id,
+            "owner": {"email": self.owner_email, "password": self.owner_password},
+        }
+
+
+def _aws_environment(endpoint: str) -> dict[str, str]:
+    """The embedded AWS for every boto3 / PynamoDB client of this process; never a real account."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SESSION_TOKEN": "local",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+
+
+class LocalStack:
+    def __init__(self, *, port: int = 3000, host: str = "127.0.0.1", log_level: str = "INFO") -> None:
+        self.host = host
+        self.requested_port = port
+        self.log_level = log_level
+        self.account = DEFAULT_ACCOUNT_ID
+        self.region = REGION
+        self.demo = Demo()
+        self.moto: ThreadedMotoServer | None = None
+        self.gateway: Gateway | None = None
+        self.pools: dict[str, FunctionPool] = {}
+        self.poller: Any = None
+        self.scheduler: Any = None
+        self.resolver: template.Resolver | None = None
+        self.failure_queue_urls: list[str] = []
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def api_url(self) -> str:
+        assert self.gateway is not None
+        return f"http://{self.host}:{self.gateway.port}"
+
+    @property
+    def aws_endpoint(self) -> str:
+        assert self.moto is not None
+        host, port = self.moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto.start()
+        os.environ.update(_aws_environment(self.aws_endpoint))
+        self.gateway = Gateway(host=self.host, port=self.requested_port, stage="v1", account=self.account)
+
+        document = template.load()
+        parameters = template.parameter_defaults(document)
+        parameters.update(PublicBaseUrl=self.api_url, FrontendOrigin=self.api_url, LogLevel=self.log_level)
+        self.resolver = template.Resolver(
+            parameters=parameters,
+            pseudo={
+                "AWS::StackName": STACK_NAME,
+                "AWS::Region": self.region,
+                "AWS::AccountId": self.account,
+                "AWS::Partition": "aws",
+                "AWS::URLSuffix": "amazonaws.com",
+            },
+        )
+        Provisioner(self.resolver, STACK_NAME, self.region, self.account).create_all(document["Resources"])
+        self._verify_sender(str(parameters["SenderEmail"]))
+
+        specs = template.functions(document)
+        self._export_environment(specs)
+        for spec in specs:
+            self.pools[spec.logical_id] = FunctionPool(spec, self.region, self.account)
+            self.pools[spec.logical_id].warm_up()
+
+        self.gateway.mount(
+            routes=[route for spec in specs for route in spec.routes],
+            pools=self.pools,
+            authorizer=CognitoAuthorizer(
+                self.aws_endpoint,
+                self.region,
+                self.resolver.ref("UserPool"),
+                [
+                    self.resolver.ref(lid)
+                    for lid, r in document["Resources"].items()
+                    if r["Type"] == "AWS::Cognito::UserPoolClient"
+                ],
+            ),
+            cors=self._cors(document),
+            local_routes={
+                ("GET", "/_local/stack"): self._stack_info,
+                ("GET", "/_local/outbox"): self._outbox,
+                ("GET", "/_local/clock"): self._clock,
+                ("POST", "/_local/clock"): self._clock,
+                ("POST", "/_local/schedules/run"): self._run_schedules,
+            },
+        )
+        self._start_event_sources(specs)
+        self.gateway.start()
+
+    def stop(self) -> None:
+        for part in (self.scheduler, self.poller, self.gateway):
+            if part is not None:
+                part.stop()
+        if self.moto is not None:
+            self.moto.stop()
+
+    # ---------------------------------------------------------------- wiring
+
+    def _verify_sender(self, sender: str) -> None:
+        import boto3
+
+        boto3.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
+
+    def _export_environment(self, specs: list[template.FunctionSpec]) -> None:
+        """Functions share this process, so their variables must agree; a clash is a template error."""
+        assert self.resolver is not None
+        merged: dict[str, str] = {}
+        for spec in specs:
+            for name, value in self.resolver.resolve(spec.environment).items():
+                if name in merged and merged[name] != str(value):
+                    raise ValueError(
+                        f"{spec.logical_id}: {name} differs between functions; the local stack shares one environment"
+                    )
+                merged[name] = str(value)
+        os.environ.update(merged)
+
+    def _cors(self, document: dict[str, Any]) -> dict[str, str]:
+        assert self.resolver is not None
+        for resource in document["Resources"].values():
+            if resource["Type"] == "AWS::Serverless::Api" and "Cors" in resource["Properties"]:
+                cors = self.resolver.resolve(resource["Properties"]["Cors"])
+                names = {
+                    "AllowOrigin": "Allow-Origin",
+                    "AllowHeaders": "Allow-Headers",
+                    "AllowMethods": "Allow-Methods",
+                    "MaxAge": "Max-Age",
+                }
+                return {names[k]: str(v).strip("'") for k, v in cors.items() if k in names}
+        return {}
+
+    def _start_event_sources(self, specs: list[template.FunctionSpec]) -> None:
+        from devstack.poller import PollTarget, StreamPoller
+        from devstack.scheduler import Scheduler, ScheduleTarget
+
+        assert self.resolver is not None
+        arns = stream_arns(self.resolver)
+        targets = []
+        for spec in specs:
+            for mapping in spec.streams:
+                queue = self.resolver.ref(mapping.on_failure_queue) if mapping.on_failure_queue else None
+                if queue:
+                    self.failure_queue_urls.append(queue)
+                targets.append(PollTarget(mapping, arns[mapping.table], self.pools[spec.logical_id].invoke, queue))
+        self.poller = StreamPoller(targets)
+        self.poller.start()
+        self.scheduler = Scheduler(
+            [ScheduleTarget(s, self.pools[spec.logical_id].invoke) for spec in specs for s in spec.schedules]
+        )
+        self.scheduler.start()
+
+    # ---------------------------------------------------------------- /_local
+
+    def info(self) -> dict[str, Any]:
+        assert self.resolver is not None
+        return {
+            "apiUrl": self.api_url,
+            "awsEndpoint": self.aws_endpoint,
+            "region": self.region,
+            "userPoolId": self.resolver.ref("UserPool"),
+            "userPoolClientId": self.resolver.ref("UserPoolClient"),
+            "demo": self.demo.to_json(),
+        }
+
+    def _stack_info(self, _query: str, _body: bytes, _headers: dict[str, str]) -> HttpAnswer:
+        return json_answer(200, self.info())
+
+    def _outbox(self, _query: str, _body: bytes, headers: dict[str, str]) -> HttpAnswer:
+        from devstack import outbox
+
+        content = outbox.collect(self.region, self.failure_queue_urls)
+        if "application/json" in headers.get("accept", ""):
+            return json_answer(200, content, [("Cache-Control", "no-store")])
+        page = outbox.render_html(content).encode("utf-8")
+        return HttpAnswer(200, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], page)
+
+    def _clock(self, _query: str, body: bytes, _headers: dict[str, str]) -> HttpAnswer:
+        from vault_share import clock
+
+        if body:
+            try:
+                seconds = json.loads(body)["advanceSeconds"]
+                if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+                    raise ValueError
+            except (ValueError, KeyError, TypeError):
+                return error_answer(400, "invalid_clock", "advanceSeconds doit être un nombre positif ou nul.")
+            clock.advance(seconds)
+        return json_answer(200, {"now": clock.iso(clock.now())})
+
+    def _run_schedules(self, _query: str, _body: bytes, _headers: dict[str, str]) -> HttpAnswer:
+        from vault_share import clock
+
+        started = time.monotonic()
+        results = self.scheduler.run_all_now()
+        self.poller.drain(timeout=30)
+        return json_answer(
+            200,
+            {"ran": len(results), "now": clock.iso(clock.now()), "seconds": round(time.monotonic() - started, 3)},
+        )

@@ -1,0 +1,102 @@
+"""Minimal vault API: vaults, dossiers, documents, persons, journals, notifications, profile."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from vault_share.adapters.documents import default_store
+from vault_share.api.auth import Caller, caller_from_event
+from vault_share.api.resolver import json_response, make_resolver
+from vault_share.journal.reads import DEFAULT_PAGE, MAX_PAGE
+from vault_share.vault import service
+from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
+
+logger = Logger()
+tracer = Tracer()
+app = make_resolver()
+
+# Ids are opaque: a malformed one is simply not found (404), like any other unknown id.
+PathId = Annotated[str, Path(min_length=1, max_length=64)]
+VaultId = PathId
+DossierId = PathId
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Cursor = Annotated[str | None, Query(max_length=2048)]
+
+
+def caller() -> Caller:
+    return caller_from_event(app.current_event.raw_event)
+
+
+@app.post("/vaults")
+def create_vault(body: Annotated[CreateVault, Body()]) -> Any:
+    return json_response(201, service.create_vault(caller(), body))
+
+
+@app.get("/vaults")
+def list_vaults() -> Any:
+    return json_response(200, service.list_vaults(caller()))
+
+
+@app.post("/vaults/<vaultId>/dossiers")
+def create_dossier(vaultId: VaultId, body: Annotated[CreateDossier, Body()]) -> Any:  # noqa: N803
+    return json_response(201, service.create_dossier(caller(), vaultId, body))
+
+
+@app.get("/vaults/<vaultId>/dossiers/<dossierId>")
+def get_dossier(vaultId: VaultId, dossierId: DossierId) -> Any:  # noqa: N803
+    return json_response(200, service.get_dossier(caller(), vaultId, dossierId))
+
+
+@app.post("/vaults/<vaultId>/dossiers/<dossierId>/documents")
+def create_document(vaultId: VaultId, dossierId: DossierId, body: Annotated[CreateDocument, Body()]) -> Any:  # noqa: N803
+    return json_response(201, service.create_document(caller(), vaultId, dossierId, body, default_store()))
+
+
+@app.post("/vaults/<vaultId>/dossiers/<dossierId>/documents/<documentId>/complete")
+def complete_document(vaultId: VaultId, dossierId: DossierId, documentId: PathId) -> Any:  # noqa: N803
+    return json_response(200, service.complete_document(caller(), vaultId, dossierId, documentId, default_store()))
+
+
+@app.get("/vaults/<vaultId>/dossiers/<dossierId>/journal")
+def dossier_journal(vaultId: VaultId, dossierId: DossierId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
+    return json_response(200, service.dossier_journal(caller(), vaultId, dossierId, limit, cursor))
+
+
+@app.post("/vaults/<vaultId>/persons")
+def create_person(vaultId: VaultId, body: Annotated[CreatePerson, Body()]) -> Any:  # noqa: N803
+    return json_response(201, service.create_person(caller(), vaultId, body))
+
+
+@app.get("/vaults/<vaultId>/persons")
+def search_persons(vaultId: VaultId, q: Annotated[str | None, Query(max_length=100)] = None) -> Any:  # noqa: N803
+    return json_response(200, service.search_persons(caller(), vaultId, q))
+
+
+@app.get("/vaults/<vaultId>/persons/<personId>/journal")
+def person_journal(
+    vaultId: VaultId,  # noqa: N803
+    personId: PathId,  # noqa: N803
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> Any:
+    return json_response(200, service.person_journal(caller(), vaultId, personId, limit, cursor))
+
+
+@app.get("/notifications")
+def notifications(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:
+    return json_response(200, service.notifications(caller(), limit, cursor))
+
+
+@app.get("/me")
+def me() -> Any:
+    return json_response(200, service.me(caller()))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Dossier and person journals, and owner notifications (written from the shares stream)."""

@@ -1,0 +1,70 @@
+"""Journal entries and notifications in the vault table.
+
+| item         | pk                                      | sk                 |
+|--------------|-----------------------------------------|--------------------|
+| entry        | JOURNAL#DOSSIER#<vaultId>#<dossierId>   | <at>#<entryId>     |
+| entry        | JOURNAL#PERSON#<vaultId>#<personId>     | <at>#<entryId>     |
+| notification | NOTIF#<userId>                          | <at>#<id>          |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from vault_share.storage import vault_table
+
+
+def dossier_journal_pk(vault_id: str, dossier_id: str) -> str:
+    return f"JOURNAL#DOSSIER#{vault_id}#{dossier_id}"
+
+
+def person_journal_pk(vault_id: str, person_id: str) -> str:
+    return f"JOURNAL#PERSON#{vault_id}#{person_id}"
+
+
+def notifications_pk(user_id: str) -> str:
+    return f"NOTIF#{user_id}"
+
+
+class _EventItem(Model):
+    class Meta:
+        table_name = vault_table()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()
+    type = UnicodeAttribute()
+    message = UnicodeAttribute()
+    details = JSONAttribute()
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class JournalEntryItem(_EventItem):
+    entry_id = UnicodeAttribute(attr_name="entryId")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entryId": self.entry_id,
+            "at": self.at,
+            "type": self.type,
+            "message": self.message,
+            "details": self.details,
+        }
+
+
+class NotificationItem(_EventItem):
+    notification_id = UnicodeAttribute(attr_name="notificationId")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "notificationId": self.notification_id,
+            "at": self.at,
+            "type": self.type,
+            "message": self.message,
+            "details": self.details,
+        }

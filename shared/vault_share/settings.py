@@ -1,0 +1,29 @@
+"""Settings read once from the function's environment (set by template.yaml)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    vault_table: str = Field(alias="VAULT_TABLE")
+    shares_table: str = Field(alias="SHARES_TABLE")
+    idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
+    documents_bucket: str = Field(alias="DOCUMENTS_BUCKET")
+    pepper_secret_arn: str = Field(alias="PEPPER_SECRET_ARN")
+    user_pool_id: str = Field(alias="USER_POOL_ID")
+    public_base_url: str = Field(alias="PUBLIC_BASE_URL")
+    frontend_origin: str = Field(alias="FRONTEND_ORIGIN")
+    sender_email: str = Field(alias="SENDER_EMAIL")
+    letter_cost_cents: int = Field(default=182, alias="LETTER_COST_CENTS")
+    region: str = Field(default="eu-west-3", alias="AWS_REGION")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.model_validate(dict(os.environ))

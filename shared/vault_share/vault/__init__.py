@@ -1,0 +1,1 @@
+"""The minimal vault: vaults and their members, dossiers, documents, persons, profiles."""

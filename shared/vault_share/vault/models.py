@@ -1,0 +1,125 @@
+"""Vault items in the single vault table (pk / sk, gsi1).
+
+| item       | pk                | sk                               | gsi1pk / gsi1sk                 |
+|------------|-------------------|----------------------------------|---------------------------------|
+| vault      | VAULT#<vaultId>   | META                             |                                 |
+| member     | VAULT#<vaultId>   | MEMBER#<userId>                  | USER#<userId> / VAULT#<vaultId> |
+| dossier    | VAULT#<vaultId>   | DOSSIER#<dossierId>              |                                 |
+| document   | VAULT#<vaultId>   | DOSSIER#<dossierId>#DOC#<docId>  |                                 |
+| grant      | VAULT#<vaultId>   | GRANT#<userId>#<dossierId>       |                                 |
+| person     | VAULT#<vaultId>   | PERSON#<personId>                |                                 |
+| profile    | USER#<userId>     | PROFILE                          | PCODE#<code> / PROFILE          |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from vault_share.storage import Gsi1, vault_table
+
+ROLES = ("owner", "member", "guest")
+
+
+def vault_pk(vault_id: str) -> str:
+    return f"VAULT#{vault_id}"
+
+
+def dossier_sk(dossier_id: str) -> str:
+    return f"DOSSIER#{dossier_id}"
+
+
+def document_sk(dossier_id: str, document_id: str) -> str:
+    return f"DOSSIER#{dossier_id}#DOC#{document_id}"
+
+
+def member_sk(user_id: str) -> str:
+    return f"MEMBER#{user_id}"
+
+
+def grant_sk(user_id: str, dossier_id: str) -> str:
+    return f"GRANT#{user_id}#{dossier_id}"
+
+
+def person_sk(person_id: str) -> str:
+    return f"PERSON#{person_id}"
+
+
+class _VaultTableModel(Model):
+    class Meta:
+        table_name = vault_table()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+class VaultItem(_VaultTableModel):
+    vault_id = UnicodeAttribute(attr_name="vaultId")
+    name = UnicodeAttribute()
+    created_by = UnicodeAttribute(attr_name="createdBy")
+
+
+class MemberItem(_VaultTableModel):
+    vault_id = UnicodeAttribute(attr_name="vaultId")
+    user_id = UnicodeAttribute(attr_name="userId")
+    role = UnicodeAttribute()
+    vault_name = UnicodeAttribute(attr_name="vaultName")
+    email = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_user = Gsi1()
+
+
+class DossierItem(_VaultTableModel):
+    dossier_id = UnicodeAttribute(attr_name="dossierId")
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    public = BooleanAttribute(default=False)
+    created_by = UnicodeAttribute(attr_name="createdBy")
+
+
+class DocumentItem(_VaultTableModel):
+    document_id = UnicodeAttribute(attr_name="documentId")
+    dossier_id = UnicodeAttribute(attr_name="dossierId")
+    file_name = UnicodeAttribute(attr_name="fileName")
+    content_type = UnicodeAttribute(attr_name="contentType")
+    size = NumberAttribute()
+    status = UnicodeAttribute()  # pending | available
+    s3_key = UnicodeAttribute(attr_name="s3Key")
+
+
+class GrantItem(_VaultTableModel):
+    """A guest's read access to one dossier."""
+
+    user_id = UnicodeAttribute(attr_name="userId")
+    dossier_id = UnicodeAttribute(attr_name="dossierId")
+
+
+class PostalAddress(MapAttribute[str, Any]):
+    line1 = UnicodeAttribute()
+    line2 = UnicodeAttribute(null=True)
+    postal_code = UnicodeAttribute(attr_name="postalCode")
+    city = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class PersonItem(_VaultTableModel):
+    person_id = UnicodeAttribute(attr_name="personId")
+    first_name = UnicodeAttribute(attr_name="firstName")
+    last_name = UnicodeAttribute(attr_name="lastName")
+    email = UnicodeAttribute(null=True)
+    mobile = UnicodeAttribute(null=True)
+    postal_address = PostalAddress(attr_name="postalAddress", null=True)
+    search_key = UnicodeAttribute(attr_name="searchKey")
+
+
+class ProfileItem(_VaultTableModel):
+    user_id = UnicodeAttribute(attr_name="userId")
+    email = UnicodeAttribute()
+    personal_code = UnicodeAttribute(attr_name="personalCode")
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_code = Gsi1()

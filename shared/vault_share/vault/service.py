@@ -1,0 +1,300 @@
+"""Use cases of the minimal vault. Every read and write is scoped by vault and role."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from vault_share import clock, ids
+from vault_share.adapters.documents import DocumentStore
+from vault_share.api.auth import Caller
+from vault_share.contact import search_key
+from vault_share.errors import Conflict, Forbidden, NotFound
+from vault_share.journal.models import dossier_journal_pk, notifications_pk, person_journal_pk
+from vault_share.journal.reads import journal_page, notifications_page
+from vault_share.storage import transaction
+from vault_share.vault import models as m
+from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
+
+EDITORS = ("owner", "member")
+
+# Personal codes: Crockford base32 without look-alikes, 12 characters (60 bits).
+_PERSONAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+# ------------------------------------------------------------------ access
+
+
+def role_in(vault_id: str, caller: Caller) -> str:
+    """The caller's role in the vault; a stranger gets 404, never a hint that it exists."""
+    try:
+        member = m.MemberItem.get(m.vault_pk(vault_id), m.member_sk(caller.user_id))
+    except DoesNotExist:
+        raise NotFound("Coffre introuvable.", code="vault_not_found") from None
+    return member.role
+
+
+def require_editor(vault_id: str, caller: Caller) -> str:
+    role = role_in(vault_id, caller)
+    if role not in EDITORS:
+        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
+    return role
+
+
+def _dossier(vault_id: str, dossier_id: str) -> m.DossierItem:
+    try:
+        return m.DossierItem.get(m.vault_pk(vault_id), m.dossier_sk(dossier_id))
+    except DoesNotExist:
+        raise NotFound("Dossier introuvable.", code="dossier_not_found") from None
+
+
+def readable_dossier(vault_id: str, dossier_id: str, caller: Caller) -> m.DossierItem:
+    """Editors read every dossier; guests read public ones and those opened to them."""
+    role = role_in(vault_id, caller)
+    dossier = _dossier(vault_id, dossier_id)
+    if role in EDITORS or dossier.public:
+        return dossier
+    try:
+        m.GrantItem.get(m.vault_pk(vault_id), m.grant_sk(caller.user_id, dossier_id))
+    except DoesNotExist:
+        raise NotFound("Dossier introuvable.", code="dossier_not_found") from None
+    return dossier
+
+
+# ------------------------------------------------------------------ vaults
+
+
+def create_vault(caller: Caller, body: CreateVault) -> dict[str, Any]:
+    vault_id, now = ids.new_id(), clock.iso(clock.now())
+    vault = m.VaultItem(
+        m.vault_pk(vault_id), "META", vault_id=vault_id, name=body.name, created_by=caller.user_id, created_at=now
+    )
+    with transaction() as tx:
+        tx.save(vault, condition=m.VaultItem.pk.does_not_exist())
+        tx.save(_member(vault_id, body.name, caller, "owner", now))
+    return {"vaultId": vault_id, "name": body.name, "role": "owner", "createdAt": now}
+
+
+def _member(vault_id: str, vault_name: str, user: Caller, role: str, now: str) -> m.MemberItem:
+    return m.MemberItem(
+        m.vault_pk(vault_id),
+        m.member_sk(user.user_id),
+        vault_id=vault_id,
+        user_id=user.user_id,
+        role=role,
+        vault_name=vault_name,
+        email=user.email,
+        created_at=now,
+        gsi1pk=f"USER#{user.user_id}",
+        gsi1sk=f"VAULT#{vault_id}",
+    )
+
+
+def list_vaults(caller: Caller) -> dict[str, Any]:
+    members = m.MemberItem.by_user.query(f"USER#{caller.user_id}")
+    return {"vaults": [{"vaultId": x.vault_id, "name": x.vault_name, "role": x.role} for x in members]}
+
+
+# ------------------------------------------------------------------ dossiers and documents
+
+
+def dossier_json(dossier: m.DossierItem) -> dict[str, Any]:
+    return {
+        "dossierId": dossier.dossier_id,
+        "name": dossier.name,
+        "kind": dossier.kind,
+        "public": dossier.public,
+        "createdAt": dossier.created_at,
+    }
+
+
+def document_json(doc: m.DocumentItem) -> dict[str, Any]:
+    return {
+        "documentId": doc.document_id,
+        "fileName": doc.file_name,
+        "contentType": doc.content_type,
+        "size": int(doc.size),
+        "status": doc.status,
+    }
+
+
+def create_dossier(caller: Caller, vault_id: str, body: CreateDossier) -> dict[str, Any]:
+    require_editor(vault_id, caller)
+    dossier_id = ids.new_id()
+    dossier = m.DossierItem(
+        m.vault_pk(vault_id),
+        m.dossier_sk(dossier_id),
+        dossier_id=dossier_id,
+        name=body.name,
+        kind=body.kind,
+        public=body.public,
+        created_by=caller.user_id,
+        created_at=clock.iso(clock.now()),
+    )
+    dossier.save(condition=m.DossierItem.pk.does_not_exist())
+    return {**dossier_json(dossier), "documents": []}
+
+
+def get_dossier(caller: Caller, vault_id: str, dossier_id: str) -> dict[str, Any]:
+    dossier = readable_dossier(vault_id, dossier_id, caller)
+    docs = m.DocumentItem.query(m.vault_pk(vault_id), m.DocumentItem.sk.startswith(m.document_sk(dossier_id, "")))
+    return {**dossier_json(dossier), "documents": [document_json(d) for d in docs]}
+
+
+def create_document(
+    caller: Caller, vault_id: str, dossier_id: str, body: CreateDocument, store: DocumentStore
+) -> dict[str, Any]:
+    require_editor(vault_id, caller)
+    _dossier(vault_id, dossier_id)
+    document_id = ids.new_id()
+    doc = m.DocumentItem(
+        m.vault_pk(vault_id),
+        m.document_sk(dossier_id, document_id),
+        document_id=document_id,
+        dossier_id=dossier_id,
+        file_name=body.file_name,
+        content_type=body.content_type,
+        size=body.size,
+        status="pending",
+        s3_key=f"vaults/{vault_id}/dossiers/{dossier_id}/{document_id}",
+        created_at=clock.iso(clock.now()),
+    )
+    upload = store.presign_upload(doc.s3_key, body.content_type, body.size)
+    doc.save(condition=m.DocumentItem.pk.does_not_exist())
+    return {**document_json(doc), "upload": upload}
+
+
+def complete_document(
+    caller: Caller, vault_id: str, dossier_id: str, document_id: str, store: DocumentStore
+) -> dict[str, Any]:
+    require_editor(vault_id, caller)
+    try:
+        doc = m.DocumentItem.get(m.vault_pk(vault_id), m.document_sk(dossier_id, document_id))
+    except DoesNotExist:
+        raise NotFound("Document introuvable.", code="document_not_found") from None
+    if doc.status == "available":
+        return document_json(doc)
+    stored = store.head(doc.s3_key)
+    if stored is None:
+        raise Conflict("Aucun fichier n'a été déposé pour ce document.", code="upload_missing")
+    doc.update(
+        actions=[m.DocumentItem.status.set("available"), m.DocumentItem.size.set(stored.size)],
+        condition=m.DocumentItem.status == "pending",
+    )
+    return document_json(doc)
+
+
+# ------------------------------------------------------------------ persons
+
+
+def person_json(person: m.PersonItem) -> dict[str, Any]:
+    address = person.postal_address
+    postal = None
+    if address:
+        postal = {
+            "line1": address.line1,
+            "line2": address.line2,
+            "postalCode": address.postal_code,
+            "city": address.city,
+            "country": address.country,
+        }
+    return {
+        "personId": person.person_id,
+        "firstName": person.first_name,
+        "lastName": person.last_name,
+        "email": person.email,
+        "mobile": person.mobile,
+        "postalAddress": postal,
+        "createdAt": person.created_at,
+    }
+
+
+def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str, Any]:
+    require_editor(vault_id, caller)
+    person_id = ids.new_id()
+    address = body.postal_address
+    person = m.PersonItem(
+        m.vault_pk(vault_id),
+        m.person_sk(person_id),
+        person_id=person_id,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        email=body.email,
+        mobile=body.mobile,
+        postal_address=m.PostalAddress(**address.model_dump(exclude_none=True)) if address else None,
+        search_key=search_key(body.first_name, body.last_name),
+        created_at=clock.iso(clock.now()),
+    )
+    person.save(condition=m.PersonItem.pk.does_not_exist())
+    return person_json(person)
+
+
+def search_persons(caller: Caller, vault_id: str, query: str | None) -> dict[str, Any]:
+    require_editor(vault_id, caller)
+    needle = search_key(query or "")
+    condition = m.PersonItem.search_key.contains(needle) if needle else None
+    persons = m.PersonItem.query(
+        m.vault_pk(vault_id), m.PersonItem.sk.startswith("PERSON#"), filter_condition=condition
+    )
+    found = sorted(persons, key=lambda p: (search_key(p.last_name), search_key(p.first_name)))
+    return {"persons": [person_json(p) for p in found]}
+
+
+def get_person(vault_id: str, person_id: str) -> m.PersonItem:
+    try:
+        return m.PersonItem.get(m.vault_pk(vault_id), m.person_sk(person_id))
+    except DoesNotExist:
+        raise NotFound("Personne introuvable.", code="person_not_found") from None
+
+
+# ------------------------------------------------------------------ journals and notifications
+
+
+def dossier_journal(caller: Caller, vault_id: str, dossier_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    require_editor(vault_id, caller)
+    _dossier(vault_id, dossier_id)
+    return journal_page(dossier_journal_pk(vault_id, dossier_id), limit, cursor)
+
+
+def person_journal(caller: Caller, vault_id: str, person_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    require_editor(vault_id, caller)
+    get_person(vault_id, person_id)
+    return journal_page(person_journal_pk(vault_id, person_id), limit, cursor)
+
+
+def notifications(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
+    return notifications_page(notifications_pk(caller.user_id), limit, cursor)
+
+
+# ------------------------------------------------------------------ profile
+
+
+def _new_personal_code() -> str:
+    raw = "".join(secrets.choice(_PERSONAL_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def me(caller: Caller) -> dict[str, Any]:
+    """The caller's profile, created on first read with a fresh personal code."""
+    pk = f"USER#{caller.user_id}"
+    try:
+        profile = m.ProfileItem.get(pk, "PROFILE")
+    except DoesNotExist:
+        code = _new_personal_code()
+        profile = m.ProfileItem(
+            pk,
+            "PROFILE",
+            user_id=caller.user_id,
+            email=caller.email,
+            personal_code=code,
+            gsi1pk=f"PCODE#{code}",
+            gsi1sk="PROFILE",
+            created_at=clock.iso(clock.now()),
+        )
+        try:
+            profile.save(condition=m.ProfileItem.pk.does_not_exist())
+        except PutError:  # a concurrent first read won: use its code
+            profile = m.ProfileItem.get(pk, "PROFILE", consistent_read=True)
+    return {"userId": profile.user_id, "email": profile.email, "personalCode": profile.personal_code}
