@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         if not args.no_seed:
             seed(stack)
+        stack.ready = True
         print(walkthrough(stack), flush=True)
         print(f"ready in {time.monotonic() - started:.1f} s", flush=True)
         stopping.wait()

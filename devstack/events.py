@@ -18,11 +18,21 @@ from devstack.template import ApiRoute
 _PARAM = re.compile(r"\{([^}+]+)(\+?)\}")
 
 
+# Precedence of a path segment: API Gateway prefers a literal to a parameter, and a parameter to a greedy one.
+_LITERAL, _PARAMETER, _GREEDY = 0, 1, 2
+
+
+def _segment_kind(segment: str) -> int:
+    if segment.startswith("{") and segment.endswith("+}"):
+        return _GREEDY
+    return _PARAMETER if segment.startswith("{") else _LITERAL
+
+
 @dataclass(frozen=True)
 class CompiledRoute:
     route: ApiRoute
     pattern: re.Pattern[str]
-    literal_segments: int
+    precedence: tuple[int, ...]
 
     @classmethod
     def of(cls, route: ApiRoute) -> CompiledRoute:
@@ -32,15 +42,20 @@ class CompiledRoute:
             regex += f"(?P<{match.group(1)}>.+)" if match.group(2) else f"(?P<{match.group(1)}>[^/]+)"
             position = match.end()
         regex += re.escape(route.path[position:])
-        literal = sum(1 for seg in route.path.split("/") if seg and not seg.startswith("{"))
-        return cls(route, re.compile(f"^{regex}/?$"), literal)
+        precedence = tuple(_segment_kind(seg) for seg in route.path.split("/") if seg)
+        return cls(route, re.compile(f"^{regex}/?$"), precedence)
 
 
 class RouteTable:
-    """Matches a path to its resource as API Gateway does: literal segments win over parameters."""
+    """Matches a path to its resource as API Gateway walks its resource tree.
+
+    Segment by segment from the left, a literal wins over a parameter and a parameter over a
+    greedy `{name+}`: sorting the routes by their segment kinds, lexicographically, tries them
+    in that order.
+    """
 
     def __init__(self, routes: list[ApiRoute]) -> None:
-        self._routes = sorted((CompiledRoute.of(r) for r in routes), key=lambda c: -c.literal_segments)
+        self._routes = sorted((CompiledRoute.of(r) for r in routes), key=lambda c: c.precedence)
 
     def match(self, method: str, path: str) -> tuple[ApiRoute | None, dict[str, str], list[str]]:
         """(route, path parameters, methods allowed on that resource)."""
@@ -154,9 +169,27 @@ class HttpAnswer:
     body: bytes
 
 
+def _well_formed(result: Any) -> bool:
+    """The Lambda proxy answer's contract: what API Gateway refuses ("Malformed Lambda proxy response")."""
+    if not isinstance(result, dict):
+        return False
+    status = result.get("statusCode")
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        return False
+    headers, multi = result.get("headers"), result.get("multiValueHeaders")
+    if headers is not None and not isinstance(headers, dict):
+        return False
+    if multi is not None and (
+        not isinstance(multi, dict) or not all(isinstance(values, list) for values in multi.values())
+    ):
+        return False
+    body, encoded = result.get("body"), result.get("isBase64Encoded", False)
+    return (body is None or isinstance(body, str)) and isinstance(encoded, bool)
+
+
 def map_response(result: Any) -> HttpAnswer:
     """A Lambda proxy answer as API Gateway turns it into HTTP; malformed answers are a 502."""
-    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+    if not _well_formed(result):
         return bad_gateway()
     headers: list[tuple[str, str]] = []
     multi = result.get("multiValueHeaders") or {}
@@ -166,7 +199,13 @@ def map_response(result: Any) -> HttpAnswer:
     for name, values in multi.items():
         headers.extend((name, str(v)) for v in values)
     raw = result.get("body") or ""
-    body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode("utf-8")
+    if result.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(raw, validate=True)
+        except ValueError:  # binascii.Error
+            return bad_gateway()
+    else:
+        body = raw.encode("utf-8")
     return HttpAnswer(result["statusCode"], headers, body)
 
 

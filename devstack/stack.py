@@ -66,6 +66,8 @@ class LocalStack:
         self.account = DEFAULT_ACCOUNT_ID
         self.region = REGION
         self.demo = Demo()
+        # Set once the demo is seeded: /_local/stack answers 503 until then.
+        self.ready = False
         self.moto: ThreadedMotoServer | None = None
         self.gateway: Gateway | None = None
         self.pools: dict[str, FunctionPool] = {}
@@ -215,6 +217,8 @@ class LocalStack:
         }
 
     def _stack_info(self, _query: str, _body: bytes, _headers: dict[str, str]) -> HttpAnswer:
+        if not self.ready:
+            return error_answer(503, "starting", "La pile locale démarre.", [("Retry-After", "1")])
         return json_answer(200, self.info())
 
     def _outbox(self, _query: str, _body: bytes, headers: dict[str, str]) -> HttpAnswer:

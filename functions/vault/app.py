@@ -19,8 +19,8 @@ logger = Logger()
 tracer = Tracer()
 app = make_resolver()
 
-# Ids are opaque: a malformed one is simply not found (404), like any other unknown id.
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
+# Ids are opaque: a malformed one is simply not found (404), like any other unknown id (service checks).
+PathId = Annotated[str, Path(min_length=1, max_length=1024)]
 VaultId = PathId
 DossierId = PathId
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from functools import cache
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
@@ -24,9 +25,15 @@ def shares_table() -> str:
     return get_settings().shares_table
 
 
+@cache
+def _connection() -> Connection:
+    """One DynamoDB connection per container: building its botocore client costs ~100 ms."""
+    return Connection()
+
+
 def transaction() -> TransactWrite:
     """An all-or-nothing write of several items (DynamoDB TransactWriteItems)."""
-    return TransactWrite(connection=Connection())
+    return TransactWrite(connection=_connection())
 
 
 class Gsi1(GlobalSecondaryIndex[Any]):
@@ -40,6 +47,10 @@ class Gsi1(GlobalSecondaryIndex[Any]):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
+# DynamoDB's limit for a partition key (a sort key is at most 1024).
+MAX_KEY_BYTES = 2048
+
+
 def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     """Opaque pagination cursor from DynamoDB's LastEvaluatedKey."""
     if not last_evaluated_key:
@@ -48,15 +59,28 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, *, expected_pk: str) -> dict[str, Any] | None:
-    """The key back, checked to belong to the partition being read."""
+def decode_cursor(
+    cursor: str | None, *, expected_pk: str, key_names: tuple[str, ...] = ("pk", "sk")
+) -> dict[str, Any] | None:
+    """The key back, checked to be a key of the partition being read (exactly `key_names`, strings).
+
+    Anything else (garbage, another partition, a forged key DynamoDB would choke on) is a 400.
+    """
     if not cursor:
         return None
+    invalid = BadRequest("Curseur de pagination invalide.", code="invalid_cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
     except (binascii.Error, ValueError) as exc:
-        raise BadRequest("Curseur de pagination invalide.", code="invalid_cursor") from exc
-    if not isinstance(key, dict) or key.get("pk", {}).get("S") != expected_pk:
-        raise BadRequest("Curseur de pagination invalide.", code="invalid_cursor")
+        raise invalid from exc
+    if not isinstance(key, dict) or set(key) != set(key_names):
+        raise invalid
+    for value in key.values():
+        if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str) or not value["S"]:
+            raise invalid
+        if len(value["S"].encode()) > MAX_KEY_BYTES:
+            raise invalid
+    if key["pk"]["S"] != expected_pk:
+        raise invalid
     return key

@@ -26,9 +26,9 @@ class Mailer:
         self._sender = sender
         self._sender_name = sender_name
 
-    def send(self, email: Email) -> str:
+    def send(self, email: Email, *, from_name: str | None = None) -> str:
         message = EmailMessage()
-        message["From"] = formataddr((self._sender_name, self._sender))
+        message["From"] = formataddr((from_name or self._sender_name, self._sender))
         message["To"] = ", ".join(email.to)
         message["Subject"] = email.subject
         message.set_content(email.text)

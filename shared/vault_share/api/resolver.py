@@ -7,6 +7,7 @@ body limits, CORS and cache headers behave the same on every route.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -15,7 +16,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from vault_share.errors import DomainError
 from vault_share.settings import get_settings
@@ -37,30 +41,102 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
-    return json_response(status, {"error": code, "message": message, **extra})
+def error_response(http_status: int, code: str, message: str, /, **extra: Any) -> Response:
+    return json_response(http_status, {"error": code, "message": message, **extra})
 
 
-def _limit_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+def _body_size(app: APIGatewayRestResolver) -> int:
+    """Size in bytes of the body as the client sent it (not in characters, not base64)."""
     body = app.current_event.body
-    if body and len(body) > MAX_BODY_BYTES:
+    if not body:
+        return 0
+    if app.current_event.is_base64_encoded:
+        return len(body) // 4 * 3 - body[-2:].count("=")
+    return len(body.encode("utf-8"))
+
+
+def _is_json(app: APIGatewayRestResolver) -> bool:
+    content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
+    return not content_type or content_type.startswith("application/json")
+
+
+def _body_problem(app: APIGatewayRestResolver) -> Response | None:
+    """What is wrong with the body whatever the route expects: 413 if too big, 400 if a JSON
+    body is not a JSON object. (Powertools would take `[{...}]` for its first element.)"""
+    if _body_size(app) > MAX_BODY_BYTES:
         return error_response(413, "payload_too_large", "Requête trop volumineuse.")
-    return next_middleware(app)
+    if app.current_event.body and _is_json(app):
+        try:
+            body = app.current_event.json_body
+        except (ValueError, UnicodeDecodeError):  # JSONDecodeError is a ValueError
+            return _invalid_json()
+        if not isinstance(body, dict):
+            return _invalid_json()
+    return None
 
 
 def _on_domain_error(exc: DomainError) -> Response:
     return error_response(exc.status, exc.code, exc.message, **exc.extra)
 
 
+def _invalid_json() -> Response:
+    return error_response(400, "invalid_json", "Le corps de la requête doit être un objet JSON valide.")
+
+
+# French text per pydantic error type; `{name}` comes from the error's context, never from the input.
+_FIELD_MESSAGES = {
+    "missing": "Champ obligatoire.",
+    "extra_forbidden": "Champ inconnu.",
+    "string_type": "Doit être une chaîne de caractères.",
+    "string_too_short": "Trop court : au moins {min_length} caractère(s).",
+    "string_too_long": "Trop long : au plus {max_length} caractères.",
+    "string_pattern_mismatch": "Format non accepté.",
+    "int_type": "Doit être un nombre entier.",
+    "int_parsing": "Doit être un nombre entier.",
+    "int_from_float": "Doit être un nombre entier.",
+    "bool_type": "Doit valoir true ou false.",
+    "bool_parsing": "Doit valoir true ou false.",
+    "greater_than": "Doit être supérieur à {gt}.",
+    "greater_than_equal": "Doit être supérieur ou égal à {ge}.",
+    "less_than": "Doit être inférieur à {lt}.",
+    "less_than_equal": "Doit être inférieur ou égal à {le}.",
+    "model_type": "Doit être un objet JSON.",
+    "model_attributes_type": "Doit être un objet JSON.",
+    "dict_type": "Doit être un objet JSON.",
+    "list_type": "Doit être une liste.",
+    "too_short": "Pas assez d'éléments : au moins {min_length}.",
+    "too_long": "Trop d'éléments : au plus {max_length}.",
+}
+
+
+def _field_message(error: Any) -> str:
+    kind, ctx = error.get("type"), error.get("ctx") or {}
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return "Valeur non autorisée" + (f" ; valeurs possibles : {', '.join(allowed)}." if allowed else ".")
+    if kind == "value_error" and isinstance(ctx.get("error"), ValueError):
+        # Our validators raise ValueError with a French sentence (see vault_share.contact).
+        text = str(ctx["error"]).strip().rstrip(".")
+        return f"{text[:1].upper()}{text[1:]}." if text else "Valeur non acceptée."
+    template = _FIELD_MESSAGES.get(str(kind))
+    if template is None:
+        return "Valeur non acceptée."
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return "Valeur non acceptée."
+
+
 def _on_validation_error(exc: RequestValidationError) -> Response:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors) or any(
-        e.get("type") == "model_attributes_type" and tuple(e.get("loc", ())) == ("body",) for e in errors
+        e.get("type") in ("model_attributes_type", "model_type") and tuple(e.get("loc", ())) == ("body",)
+        for e in errors
     ):
-        return error_response(400, "invalid_json", "Le corps de la requête doit être un objet JSON valide.")
-    # loc and type only: input values may hold codes or passwords.
+        return _invalid_json()
+    # loc, type and our own text only: input values may hold codes or passwords.
     fields = [
-        {"field": ".".join(str(part) for part in e.get("loc", ())), "type": e.get("type"), "message": e.get("msg")}
+        {"field": ".".join(str(part) for part in e.get("loc", ())), "type": e.get("type"), "message": _field_message(e)}
         for e in errors
     ]
     return error_response(422, "validation_error", "Données invalides.", fields=fields)
@@ -89,10 +165,31 @@ def make_resolver(*, cors: bool = True) -> APIGatewayRestResolver:
         cors=cors_config,
         serializer=partial(json.dumps, separators=(",", ":"), ensure_ascii=False),
     )
-    app.use(middlewares=[_limit_body])
+
+    # Powertools validates the request before any middleware runs: the body checks run in the
+    # middleware (valid requests) and again when validation or decoding fails, so that an
+    # oversized or non-object body gets the same answer whatever it holds.
+    def check_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+        return _body_problem(app) or next_middleware(app)
+
+    def on_validation_error(exc: RequestValidationError) -> Response:
+        return _body_problem(app) or _on_validation_error(exc)
+
+    def on_undecodable_body(_exc: UnicodeDecodeError) -> Response:
+        # A body that is not UTF-8 (API Gateway passes it base64-encoded) cannot be JSON.
+        return _body_problem(app) or _invalid_json()
+
+    def on_unsupported_media_type(_exc: RequestUnsupportedContentType) -> Response:
+        return _body_problem(app) or error_response(
+            415, "unsupported_media_type", "Type de contenu non pris en charge : envoyez du JSON."
+        )
+
+    app.use(middlewares=[check_body])
     handlers: list[tuple[type[Exception], Callable[[Any], Response]]] = [
         (DomainError, _on_domain_error),
-        (RequestValidationError, _on_validation_error),
+        (RequestValidationError, on_validation_error),
+        (RequestUnsupportedContentType, on_unsupported_media_type),
+        (UnicodeDecodeError, on_undecodable_body),
         (NotFoundError, _on_not_found),
         (Exception, _on_unexpected),
     ]

@@ -12,14 +12,16 @@ MAX_PAGE = 100
 
 
 def _page(model: type[_EventItem], pk: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    result = model.query(
-        pk,
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=decode_cursor(cursor, expected_pk=pk),
-    )
-    items = [item.to_json() for item in result]
-    return items, encode_cursor(result.last_evaluated_key)
+    """One page, newest first. One item more than asked is read: it tells whether a next page
+    exists, so the last page carries `nextCursor: null` instead of leading to an empty page."""
+    start = decode_cursor(cursor, expected_pk=pk)
+    found = list(model.query(pk, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start))
+    page = found[:limit]
+    next_cursor = None
+    if len(found) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor({"pk": {"S": last.pk}, "sk": {"S": last.sk}})
+    return [item.to_json() for item in page], next_cursor
 
 
 def journal_page(pk: str, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> dict[str, Any]:

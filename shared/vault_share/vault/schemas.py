@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from vault_share.contact import normalize_email, normalize_mobile
 from vault_share.schemas import ApiModel, Name
@@ -14,28 +14,36 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)]
 Mobile = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalize_mobile)]
 FileName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f\x7f]+$")
 ]
 ContentType = Annotated[str, StringConstraints(max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$")]
 
 
-class CreateVault(ApiModel):
+class _Body(ApiModel):
+    """The wire names only (camelCase): `file_name` is an unknown field, not a synonym."""
+
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
+
+
+class CreateVault(_Body):
     name: Name
 
 
-class CreateDossier(ApiModel):
+class CreateDossier(_Body):
     name: Name
     kind: Literal["siv", "internal", "other"] = "other"
-    public: bool = False
+    # Strict: "yes", "true" or 1 are mistakes of the client, not a yes.
+    public: StrictBool = False
 
 
-class CreateDocument(ApiModel):
+class CreateDocument(_Body):
     file_name: FileName
     content_type: ContentType
-    size: int = Field(ge=1, le=MAX_DOCUMENT_BYTES)
+    # Strict: "3", 3.5 or true are not sizes.
+    size: StrictInt = Field(ge=1, le=MAX_DOCUMENT_BYTES)
 
 
-class PostalAddressIn(ApiModel):
+class PostalAddressIn(_Body):
     line1: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z -]{3,10}$")]
@@ -43,7 +51,7 @@ class PostalAddressIn(ApiModel):
     country: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)] = "France"
 
 
-class CreatePerson(ApiModel):
+class CreatePerson(_Body):
     first_name: Name
     last_name: Name
     email: Email | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from vault_share import clock, ids
 from vault_share.adapters.documents import DocumentStore
@@ -24,11 +25,24 @@ EDITORS = ("owner", "member")
 _PERSONAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+# Every id this module makes (ids.new_id): anything else cannot exist, and must never reach a key
+# ("#" would let a path segment pose as another item's key).
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
 # ------------------------------------------------------------------ access
+
+
+def _known(value: str, message: str, code: str) -> str:
+    """A malformed id is simply not found, like any other unknown id."""
+    if not _ID.fullmatch(value):
+        raise NotFound(message, code=code)
+    return value
 
 
 def role_in(vault_id: str, caller: Caller) -> str:
     """The caller's role in the vault; a stranger gets 404, never a hint that it exists."""
+    _known(vault_id, "Coffre introuvable.", "vault_not_found")
     try:
         member = m.MemberItem.get(m.vault_pk(vault_id), m.member_sk(caller.user_id))
     except DoesNotExist:
@@ -44,6 +58,7 @@ def require_editor(vault_id: str, caller: Caller) -> str:
 
 
 def _dossier(vault_id: str, dossier_id: str) -> m.DossierItem:
+    _known(dossier_id, "Dossier introuvable.", "dossier_not_found")
     try:
         return m.DossierItem.get(m.vault_pk(vault_id), m.dossier_sk(dossier_id))
     except DoesNotExist:
@@ -170,6 +185,8 @@ def complete_document(
     caller: Caller, vault_id: str, dossier_id: str, document_id: str, store: DocumentStore
 ) -> dict[str, Any]:
     require_editor(vault_id, caller)
+    _known(dossier_id, "Dossier introuvable.", "dossier_not_found")
+    _known(document_id, "Document introuvable.", "document_not_found")
     try:
         doc = m.DocumentItem.get(m.vault_pk(vault_id), m.document_sk(dossier_id, document_id))
     except DoesNotExist:
@@ -179,10 +196,15 @@ def complete_document(
     stored = store.head(doc.s3_key)
     if stored is None:
         raise Conflict("Aucun fichier n'a été déposé pour ce document.", code="upload_missing")
-    doc.update(
-        actions=[m.DocumentItem.status.set("available"), m.DocumentItem.size.set(stored.size)],
-        condition=m.DocumentItem.status == "pending",
-    )
+    try:
+        doc.update(
+            actions=[m.DocumentItem.status.set("available"), m.DocumentItem.size.set(stored.size)],
+            condition=m.DocumentItem.status == "pending",
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        doc.refresh(consistent_read=True)  # a concurrent complete won: same outcome
     return document_json(doc)
 
 
@@ -232,9 +254,12 @@ def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str
 
 
 def search_persons(caller: Caller, vault_id: str, query: str | None) -> dict[str, Any]:
+    """Every word of the query must appear in the name, in any order ("dupont alain", "alain dup")."""
     require_editor(vault_id, caller)
-    needle = search_key(query or "")
-    condition = m.PersonItem.search_key.contains(needle) if needle else None
+    condition = None
+    for word in dict.fromkeys(search_key(query or "").split()):
+        contains = m.PersonItem.search_key.contains(word)
+        condition = contains if condition is None else condition & contains
     persons = m.PersonItem.query(
         m.vault_pk(vault_id), m.PersonItem.sk.startswith("PERSON#"), filter_condition=condition
     )
@@ -243,6 +268,7 @@ def search_persons(caller: Caller, vault_id: str, query: str | None) -> dict[str
 
 
 def get_person(vault_id: str, person_id: str) -> m.PersonItem:
+    _known(person_id, "Personne introuvable.", "person_not_found")
     try:
         return m.PersonItem.get(m.vault_pk(vault_id), m.person_sk(person_id))
     except DoesNotExist:

@@ -1,0 +1,71 @@
+"""What a sharing use case needs from the vault, in one BatchGetItem.
+
+The caller's membership, the dossier and the chosen documents are read
+together, whatever the number of documents (at most 50, so one request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vault_share.adapters.aws import client
+from vault_share.api.auth import Caller
+from vault_share.errors import Forbidden, NotFound, Unprocessable
+from vault_share.settings import get_settings
+from vault_share.vault import models as m
+from vault_share.vault.service import EDITORS
+
+
+@dataclass(frozen=True)
+class Shareable:
+    member: m.MemberItem
+    dossier: m.DossierItem
+    documents: list[m.DocumentItem]  # in the order asked
+
+
+def load_shareable(caller: Caller, vault_id: str, dossier_id: str, document_ids: list[str]) -> Shareable:
+    """Owner or member of the vault; documents available and in this dossier."""
+    pk = m.vault_pk(vault_id)
+    keys = [m.member_sk(caller.user_id), m.dossier_sk(dossier_id)]
+    keys += [m.document_sk(dossier_id, doc_id) for doc_id in document_ids]
+    items = _batch_get(get_settings().vault_table, pk, keys)
+
+    member_item = items.get(m.member_sk(caller.user_id))
+    if member_item is None:
+        raise NotFound("Coffre introuvable.", code="vault_not_found")
+    member = m.MemberItem.from_raw_data(member_item)
+    if member.role not in EDITORS:
+        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
+    dossier_item = items.get(m.dossier_sk(dossier_id))
+    if dossier_item is None:
+        raise NotFound("Dossier introuvable.", code="dossier_not_found")
+
+    documents, unavailable = [], []
+    for doc_id in document_ids:
+        raw = items.get(m.document_sk(dossier_id, doc_id))
+        document = m.DocumentItem.from_raw_data(raw) if raw else None
+        if document is None or document.status != "available":
+            unavailable.append(doc_id)
+        else:
+            documents.append(document)
+    if unavailable:
+        raise Unprocessable(
+            "Certains documents ne sont pas disponibles dans ce dossier.",
+            code="documents_unavailable",
+            documentIds=unavailable,
+        )
+    return Shareable(member, m.DossierItem.from_raw_data(dossier_item), documents)
+
+
+def _batch_get(table: str, pk: str, sort_keys: list[str]) -> dict[str, dict[str, Any]]:
+    """Items by sort key; unprocessed keys are asked again (rare: throttling only)."""
+    ddb = client("dynamodb")
+    request: dict[str, Any] = {table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in dict.fromkeys(sort_keys)]}}
+    found: dict[str, dict[str, Any]] = {}
+    while request:
+        answer = ddb.batch_get_item(RequestItems=request)
+        for item in answer["Responses"].get(table, []):
+            found[item["sk"]["S"]] = item
+        request = answer.get("UnprocessedKeys") or {}
+    return found

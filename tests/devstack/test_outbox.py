@@ -1,0 +1,207 @@
+"""The outbox reads what the embedded AWS sent: SES e-mails (raw MIME), SNS SMS, letters, failure queues."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+from vault_share.adapters.mailer import Email, Mailer
+
+from devstack import outbox
+
+REGION = "eu-west-3"
+SENDER = "no-reply@vault-share.test"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def moto_server() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ENDPOINT_URL", endpoint)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", REGION)
+        env.setenv("AWS_REGION", REGION)
+        boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
+        yield endpoint
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def letters() -> Iterator[None]:
+    """LETTERS is process-wide: leave it as found."""
+    before = list(outbox.LETTERS)
+    yield
+    outbox.LETTERS[:] = before
+
+
+def marker() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def find(items: list[dict[str, Any]], key: str, needle: str) -> list[dict[str, Any]]:
+    return [item for item in items if needle in str(item[key])]
+
+
+def test_raw_email_with_accents_is_decoded() -> None:
+    tag = marker()
+    mailer = Mailer(boto3.client("ses"), SENDER)
+    mailer.send(
+        Email(
+            to=["helene.durand@example.fr"],
+            subject=f"Votre dossier « carte grise » est prêt – accès sécurisé {tag}",
+            text="Bonjour Hélène,\nLe lien expire le 3 décembre à 18 h.\nÀ bientôt, l'équipe",
+            html="<p>Bonjour <strong>Hélène</strong>,</p><p>Le lien expire le 3 décembre.</p>",
+        )
+    )
+    mailer.send(Email(to=["b@example.fr", "c@example.fr"], subject=f"Second {tag}", text="Deux", html="<p>Deux</p>"))
+
+    emails = find(outbox.collect(REGION, [])["emails"], "subject", tag)
+    assert [e["subject"] for e in emails] == [
+        f"Votre dossier « carte grise » est prêt – accès sécurisé {tag}",
+        f"Second {tag}",
+    ]  # oldest first
+    first, second = emails
+    assert set(first) == {"to", "subject", "text", "html"}
+    assert first["to"] == ["helene.durand@example.fr"]  # no repeats although moto adds the To header
+    assert first["text"].rstrip("\n") == "Bonjour Hélène,\nLe lien expire le 3 décembre à 18 h.\nÀ bientôt, l'équipe"
+    assert first["html"].rstrip("\n") == "<p>Bonjour <strong>Hélène</strong>,</p><p>Le lien expire le 3 décembre.</p>"
+    assert second["to"] == ["b@example.fr", "c@example.fr"]
+
+
+def test_plain_send_email_is_accepted() -> None:
+    tag = marker()
+    ses = boto3.client("ses")
+    ses.send_email(
+        Source=SENDER,
+        Destination={"ToAddresses": ["a@example.fr"], "CcAddresses": ["b@example.fr"]},
+        Message={
+            "Subject": {"Data": f"Texte {tag}", "Charset": "UTF-8"},
+            "Body": {"Text": {"Data": "Déjà envoyé", "Charset": "UTF-8"}},
+        },
+    )
+    ses.send_email(
+        Source=SENDER,
+        Destination={"ToAddresses": ["a@example.fr"]},
+        Message={
+            "Subject": {"Data": f"HTML {tag}"},
+            "Body": {"Html": {"Data": "<p>Été</p>"}, "Text": {"Data": "Été"}},
+        },
+    )
+    text, rich = find(outbox.collect(REGION, [])["emails"], "subject", tag)
+    assert text == {
+        "to": ["a@example.fr", "b@example.fr"],
+        "subject": f"Texte {tag}",
+        "text": "Déjà envoyé",
+        "html": "",
+    }
+    assert rich["html"] == "<p>Été</p>"
+
+
+def test_sms_are_listed_oldest_first() -> None:
+    tag = marker()
+    sns = boto3.client("sns")
+    sns.publish(PhoneNumber="+33612345678", Message=f"Votre code : 186691 ({tag})")
+    sns.publish(PhoneNumber="+33698765432", Message=f"Deuxième message {tag}")
+    sms = find(outbox.collect(REGION, [])["sms"], "text", tag)
+    assert sms == [
+        {"to": "+33612345678", "text": f"Votre code : 186691 ({tag})"},
+        {"to": "+33698765432", "text": f"Deuxième message {tag}"},
+    ]
+
+
+def test_letters_are_recorded() -> None:
+    address = {"line1": "12 rue des Lilas", "postalCode": "75011", "city": "Paris", "country": "FR"}
+    outbox.record_letter(address, "Madame, voici votre lien.", 182)
+    address["city"] = "changed later"  # the outbox keeps its own copy
+    assert outbox.collect(REGION, [])["letters"][-1] == {
+        "to": {"line1": "12 rue des Lilas", "postalCode": "75011", "city": "Paris", "country": "FR"},
+        "text": "Madame, voici votre lien.",
+        "costCents": 182,
+    }
+
+
+def test_undelivered_events_are_peeked_not_consumed() -> None:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=f"failures-{marker()}")["QueueUrl"]
+    first = {"version": "1.0", "DDBStreamBatchInfo": {"batchSize": 1, "startSequenceNumber": "1"}}
+    second = {"version": "1.0", "DDBStreamBatchInfo": {"batchSize": 2, "startSequenceNumber": "5"}}
+    for body in (first, second):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+
+    assert outbox.collect(REGION, [url])["undelivered"] == [first, second]
+    assert outbox.collect(REGION, [url])["undelivered"] == [first, second]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "2"
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["ApproximateReceiveCount"])
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in received["Messages"]} == {"1"}
+
+
+def test_collect_is_json_ready() -> None:
+    outbox.record_letter({"line1": "1 place de l'Église", "postalCode": "69001", "city": "Lyon"}, "Texte", 182)
+    content = outbox.collect(REGION, [])
+    assert set(content) == {"emails", "sms", "letters", "undelivered"}
+    assert json.loads(json.dumps(content)) == content
+
+
+def test_render_html_is_french_escaped_and_sandboxed() -> None:
+    page = outbox.render_html(
+        {
+            "emails": [
+                {
+                    "to": ["x@example.fr"],
+                    "subject": "Ancien <script>alert(1)</script>",
+                    "text": "Bonjour Hélène",
+                    "html": '<p onclick="x()">Bonjour <b>Hélène</b> & "amis"</p>',
+                },
+                {"to": ["y@example.fr"], "subject": "Récent", "text": "Texte seul", "html": ""},
+            ],
+            "sms": [{"to": "+33612345678", "text": "Code <b>186691</b>"}],
+            "letters": [
+                {"to": {"line1": "12 rue des Lilas", "city": "Paris"}, "text": "<i>Lettre</i>", "costCents": 182}
+            ],
+            "undelivered": [{"DDBStreamBatchInfo": {"batchSize": 1}, "note": "<img src=x>"}],
+        }
+    )
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="fr">' in page
+    for title in ("E-mails (2)", "SMS (1)", "Courriers (1)", "Événements non livrés (1)"):
+        assert title in page
+    for raw in ("<script>", "<b>186691", "<i>Lettre", "<img src=x>", '<p onclick="x()">'):
+        assert raw not in page
+    assert "Ancien &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in page
+    assert (
+        "srcdoc=" in page
+        and "&lt;p onclick=&quot;x()&quot;&gt;Bonjour &lt;b&gt;Hélène&lt;/b&gt; &amp; &quot;amis&quot;" in page
+    )
+    assert "1,82 €" in page
+    assert page.index("Récent") < page.index("Ancien")  # newest first on the page
+
+
+def test_render_html_of_an_empty_outbox() -> None:
+    page = outbox.render_html({"emails": [], "sms": [], "letters": [], "undelivered": []})
+    assert "Aucun e-mail." in page and "Aucun SMS." in page and "Aucun courrier." in page
+
+
+@pytest.mark.parametrize("cte", ["base64", "quoted-printable"])
+def test_parse_raw_email_decodes_transfer_encodings(cte: str) -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["To"] = "Hélène Durand <helene@example.fr>"
+    message["Subject"] = "Accès à « vos documents »"
+    message.set_content("Déjà prêt : ouvrez le lien.", cte=cte)
+    message.add_alternative("<p>Déjà prêt</p>", subtype="html", cte=cte)
+    parsed = outbox.parse_raw_email(message.as_bytes(), ["helene@example.fr"])
+    assert parsed["to"] == ["helene@example.fr"]
+    assert parsed["subject"] == "Accès à « vos documents »"
+    assert parsed["text"].rstrip("\n") == "Déjà prêt : ouvrez le lien."
+    assert parsed["html"].rstrip("\n") == "<p>Déjà prêt</p>"

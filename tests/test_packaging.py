@@ -1,0 +1,529 @@
+"""What gets deployed loads and routes the way Lambda and API Gateway will use it.
+
+- the layer's requirements are the package's dependencies;
+- every handler imports with its CodeUri and the layer on sys.path and nothing else;
+- CodeUris hold the handler only; template.yaml lints and keeps runtime, architecture,
+  layer, tracing and log retention on every function;
+- every API route of template.yaml reaches a route of the function's resolver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+import tomllib
+import uuid
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from devstack import template
+from devstack.events import RouteTable, build_event
+from devstack.template import ApiRoute, FunctionSpec
+from tests.fixtures import Aws, new_user
+
+REPO = Path(__file__).resolve().parents[1]
+REQUIREMENTS = REPO / "shared" / "requirements.txt"
+PYPROJECT = REPO / "pyproject.toml"
+LAYER_CACHE = REPO / "build" / "layer-test"
+RUNTIME = "python3.13"
+ARCHITECTURE = "arm64"
+
+DOCUMENT = template.load()
+RESOURCES: dict[str, Any] = DOCUMENT["Resources"]
+FUNCTION_IDS = [lid for lid, res in RESOURCES.items() if res["Type"] == "AWS::Serverless::Function"]
+SPECS = {spec.logical_id: spec for spec in template.functions(DOCUMENT)}
+
+
+def report(config: pytest.Config, line: str) -> None:
+    """Printed (never asserted): visible even with -q and output capture."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write("\n")
+        reporter.write_line(line)
+
+
+# ---------------------------------------------------------------- (a) requirements
+
+
+def normalized(line: str) -> str:
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement as exc:
+        raise AssertionError(f"not a requirement specifier: {line!r} ({exc})") from None
+    extras = ",".join(sorted(canonicalize_name(e) for e in requirement.extras))
+    specifiers = ",".join(sorted(str(s) for s in requirement.specifier))
+    marker = f"; {requirement.marker}" if requirement.marker else ""
+    url = f" @ {requirement.url}" if requirement.url else ""
+    return f"{canonicalize_name(requirement.name)}[{extras}]{specifiers}{url}{marker}"
+
+
+def requirements_txt(text: str) -> list[str]:
+    lines = []
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def test_layer_requirements_are_the_package_dependencies() -> None:
+    layer = sorted(normalized(line) for line in requirements_txt(REQUIREMENTS.read_text(encoding="utf-8")))
+    with PYPROJECT.open("rb") as fh:
+        project = sorted(normalized(line) for line in tomllib.load(fh)["project"]["dependencies"])
+    assert layer, "shared/requirements.txt lists nothing"
+    assert len(set(layer)) == len(layer), f"duplicates in shared/requirements.txt: {layer}"
+    assert layer == project, (
+        f"only in shared/requirements.txt: {sorted(set(layer) - set(project))}; "
+        f"only in pyproject.toml: {sorted(set(project) - set(layer))}"
+    )
+
+
+def test_requirement_normalization_tells_specifiers_apart() -> None:
+    assert normalized("Pydantic >=2.11, <3") == normalized("pydantic<3,>=2.11")
+    assert normalized("pydantic>=2.11,<3") != normalized("pydantic>=2.11,<4")
+    assert normalized("aws-lambda-powertools[tracer]>=3.37,<4") != normalized("aws-lambda-powertools>=3.37,<4")
+    assert requirements_txt("# comment\n\nboto3>=1.40  # inline\n") == ["boto3>=1.40"]
+
+
+# ---------------------------------------------------------------- (b) handlers load as Lambda loads them
+
+
+def _python_tag() -> str:
+    return f"{sys.implementation.name}-{sys.version_info.major}.{sys.version_info.minor}-{sysconfig.get_platform()}"
+
+
+@pytest.fixture(scope="session")
+def layer(request: pytest.FixtureRequest) -> Path:
+    """The layer's /opt/python: pip install -r shared/requirements.txt, plus vault_share.
+
+    Dependencies are built once and cached under build/layer-test/<hash of the requirements and the
+    interpreter>; vault_share is copied afresh every session (it changes far more often).
+    """
+    key = hashlib.sha256(REQUIREMENTS.read_bytes() + _python_tag().encode()).hexdigest()[:16]
+    folder = LAYER_CACHE / key
+    python = folder / "python"
+    complete = folder / ".complete"
+    started = time.monotonic()
+    cold = not complete.is_file()
+    if cold:
+        building = LAYER_CACHE / f".{key}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-warn-script-location",
+            "--no-input",
+            "--target",
+            str(building / "python"),
+            "-r",
+            str(REQUIREMENTS),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            pytest.fail(f"pip could not build the layer ({' '.join(command)}):\n{done.stdout}\n{done.stderr}")
+        (building / ".complete").write_text(_python_tag() + "\n", encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)  # an interrupted build of an earlier session
+        try:
+            building.rename(folder)
+        except OSError:  # another session finished first: use its build
+            shutil.rmtree(building, ignore_errors=True)
+    _refresh_package(python)
+    seconds = time.monotonic() - started
+    report(request.config, f"packaging: layer {'built' if cold else 'reused'} in {seconds:.1f} s ({folder})")
+    return python
+
+
+def _refresh_package(python: Path) -> None:
+    """Put the current shared/vault_share in the layer; untouched when unchanged.
+
+    Several sessions may share the cache (one checkout, several engineers): rewriting the
+    package only when it changed keeps a concurrent session from seeing it half copied.
+    """
+    source = REPO / "shared" / "vault_share"
+    files = sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(source)).encode() + b"\0" + path.read_bytes() + b"\0")
+    stamp = python.parent / ".vault_share.sha256"
+    package = python / "vault_share"
+    if package.is_dir() and stamp.is_file() and stamp.read_text(encoding="utf-8") == digest.hexdigest():
+        return
+    fresh = python.parent / f".vault_share.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+    shutil.copytree(source, fresh, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.rmtree(package, ignore_errors=True)
+    fresh.rename(package)
+    stamp.write_text(digest.hexdigest(), encoding="utf-8")
+
+
+# Runs under `python -I -S`: no site-packages, no current directory, no PYTHON* variables.
+LOADER = r"""
+import importlib, json, sys, sysconfig
+code_uri, layer, module_name, attribute = sys.argv[1:5]
+stdlib = list(sys.path)
+sys.path[:] = [code_uri, layer, *stdlib]
+module = importlib.import_module(module_name)
+handler = getattr(module, attribute, None)
+shipped = (code_uri.rstrip("/") + "/", layer.rstrip("/") + "/")
+python = tuple(p.rstrip("/") + "/" for p in (*stdlib, sysconfig.get_paths()["stdlib"]))
+def allowed(file):
+    return file.startswith(shipped) or (file.startswith(python) and "-packages/" not in file)
+strays = sorted(
+    f"{name}: {m.__file__}" for name, m in list(sys.modules.items())
+    if getattr(m, "__file__", None) and not allowed(str(m.__file__))
+)
+print(json.dumps({"stdlib": stdlib, "sysPath": sys.path, "module": module.__file__,
+                  "callable": callable(handler), "strays": strays}))
+"""
+
+
+class _Dummies(dict[str, str]):
+    """!GetAtt X.<anything> -> a dummy value."""
+
+    def __init__(self, logical_id: str) -> None:
+        super().__init__()
+        self.logical_id = logical_id
+
+    def __missing__(self, attribute: str) -> str:
+        return f"dummy-{self.logical_id}-{attribute}"
+
+
+def function_environment(spec: FunctionSpec) -> dict[str, str]:
+    """The variables Lambda sets, plus the function's own from template.yaml (refs as dummies)."""
+    resolver = template.Resolver(
+        parameters=template.parameter_defaults(DOCUMENT),
+        refs={lid: f"dummy-{lid}" for lid in RESOURCES},
+        attributes={lid: _Dummies(lid) for lid in RESOURCES},
+        pseudo={"AWS::StackName": "vault-share", "AWS::Region": "eu-west-3", "AWS::AccountId": "123456789012"},
+    )
+    memory = str(merged_properties(spec.logical_id).get("MemorySize", 128))
+    lambda_variables = {
+        "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "AWS_REGION": "eu-west-3",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{RUNTIME}",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": memory,
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.logical_id}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/26/[$LATEST]0123456789abcdef",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "LAMBDA_TASK_ROOT": str(spec.code_uri),
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "_HANDLER": spec.handler,
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        "AWS_ACCESS_KEY_ID": "ASIADUMMY",
+        "AWS_SECRET_ACCESS_KEY": "dummy",
+        "AWS_SESSION_TOKEN": "dummy",
+        # Not set by Lambda: an AWS call made at import fails here, fast, instead of reaching an account.
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    own = {name: str(value) for name, value in resolver.resolve(spec.environment).items()}
+    return {**lambda_variables, **own}
+
+
+@pytest.mark.parametrize("function", FUNCTION_IDS)
+def test_handler_loads_with_code_uri_and_layer_only(layer: Path, function: str) -> None:
+    spec = SPECS[function]
+    module_name, _, attribute = spec.handler.rpartition(".")
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", LOADER, str(spec.code_uri), str(layer), module_name, attribute],
+        env=function_environment(spec),
+        cwd=spec.code_uri,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, f"{function} ({spec.handler}) does not import as Lambda imports it:\n{output}"
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not [p for p in outcome["stdlib"] if "-packages" in p], f"not isolated: {outcome['stdlib']}"
+    assert outcome["sysPath"][:2] == [str(spec.code_uri), str(layer)]
+    assert Path(outcome["module"]).resolve() == (spec.code_uri / f"{module_name.replace('.', '/')}.py").resolve()
+    assert outcome["callable"], f"{function}: {spec.handler} is not callable\n{output}"
+    assert not outcome["strays"], f"{function} imported modules from outside CodeUri and the layer: {outcome['strays']}"
+
+
+def test_the_isolated_loader_does_fail() -> None:
+    """Guards the guard: without the layer on sys.path, a handler cannot import."""
+    spec = SPECS["VaultFunction"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-B",
+            "-c",
+            LOADER,
+            str(spec.code_uri),
+            str(REPO / "build"),
+            "app",
+            "lambda_handler",
+        ],
+        env=function_environment(spec),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "ModuleNotFoundError" in done.stderr
+
+
+# ---------------------------------------------------------------- (c) thin handlers
+
+
+@pytest.mark.parametrize("function", FUNCTION_IDS)
+def test_code_uri_holds_the_handler_only(function: str) -> None:
+    spec = SPECS[function]
+    assert spec.code_uri.is_dir(), f"{function}: CodeUri {spec.code_uri} does not exist"
+    files = sorted(
+        str(path.relative_to(spec.code_uri))
+        for path in spec.code_uri.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    )
+    assert "app.py" in files, f"{function}: no app.py in {spec.code_uri}"
+    assert set(files) <= {"app.py", "__init__.py"}, f"{function}: CodeUri holds more than the handler: {files}"
+    assert spec.handler.rpartition(".")[0] == "app", f"{function}: Handler {spec.handler} is not in app.py"
+
+
+# ---------------------------------------------------------------- (d) template
+
+
+def test_template_passes_cfn_lint() -> None:
+    linter = Path(sys.executable).parent / "cfn-lint"
+    executable = str(linter) if linter.exists() else shutil.which("cfn-lint")
+    assert executable, "cfn-lint is not installed (pip install -e '.[dev]')"
+    done = subprocess.run(
+        [executable, str(REPO / "template.yaml")], capture_output=True, text=True, timeout=300, check=False, cwd=REPO
+    )
+    assert done.returncode == 0, f"cfn-lint template.yaml:\n{done.stdout}\n{done.stderr}"
+
+
+def _sam_merge(globals_value: Any, own: Any) -> Any:
+    """SAM's Globals: maps merge, lists add up, scalars are overridden."""
+    if isinstance(globals_value, dict) and isinstance(own, dict):
+        merged = dict(globals_value)
+        for key, value in own.items():
+            merged[key] = _sam_merge(globals_value[key], value) if key in globals_value else value
+        return merged
+    if isinstance(globals_value, list) and isinstance(own, list):
+        return [*globals_value, *own]
+    return own
+
+
+def merged_properties(function: str) -> dict[str, Any]:
+    defaults = DOCUMENT.get("Globals", {}).get("Function", {})
+    merged: dict[str, Any] = _sam_merge(defaults, RESOURCES[function]["Properties"])
+    return merged
+
+
+def _ref(value: Any) -> str | None:
+    return str(value["Ref"]) if isinstance(value, dict) and set(value) == {"Ref"} else None
+
+
+@pytest.mark.parametrize("function", FUNCTION_IDS)
+def test_function_runtime_layer_and_tracing(function: str) -> None:
+    props = merged_properties(function)
+    assert props.get("Runtime") == RUNTIME, function
+    assert props.get("Architectures") == [ARCHITECTURE], function
+    assert props.get("Tracing") == "Active", function
+    layers = [_ref(item) for item in props.get("Layers", [])]
+    shared = [
+        lid
+        for lid in layers
+        if lid
+        and RESOURCES.get(lid, {}).get("Type") == "AWS::Serverless::LayerVersion"
+        and str(RESOURCES[lid]["Properties"].get("ContentUri", "")).rstrip("/") == "shared"
+    ]
+    assert shared, f"{function} does not use the shared/ layer (Layers: {props.get('Layers')})"
+    layer = RESOURCES[shared[0]]
+    assert RUNTIME in layer["Properties"].get("CompatibleRuntimes", [])
+    assert ARCHITECTURE in layer["Properties"].get("CompatibleArchitectures", [])
+    assert layer.get("Metadata", {}).get("BuildMethod") == RUNTIME
+    assert layer.get("Metadata", {}).get("BuildArchitecture") == ARCHITECTURE
+
+
+def _log_group_target(name: Any) -> str | None:
+    """The function a LogGroupName `/aws/lambda/<function>` names, by !Sub or !Join."""
+    if isinstance(name, dict) and "Fn::Sub" in name and isinstance(name["Fn::Sub"], str):
+        match = re.fullmatch(r"/aws/lambda/\$\{(\w+)\}", name["Fn::Sub"])
+        return match.group(1) if match else None
+    if isinstance(name, dict) and "Fn::Join" in name:
+        separator, parts = name["Fn::Join"]
+        if separator == "" and len(parts) == 2 and parts[0] == "/aws/lambda/":
+            return _ref(parts[1])
+    return None
+
+
+@pytest.mark.parametrize("function", FUNCTION_IDS)
+def test_function_has_a_log_group_with_retention(function: str) -> None:
+    groups = [
+        res["Properties"]
+        for res in RESOURCES.values()
+        if res["Type"] == "AWS::Logs::LogGroup" and _log_group_target(res["Properties"].get("LogGroupName")) == function
+    ]
+    assert len(groups) == 1, f"{function}: {len(groups)} log groups named /aws/lambda/${{{function}}}"
+    retention = groups[0].get("RetentionInDays")
+    assert isinstance(retention, int) and retention > 0, f"{function}: log group without retention"
+
+
+# ---------------------------------------------------------------- (e) every route is served
+
+
+# Resolver's own "no such route" answer (shared/vault_share/api/resolver.py, _on_not_found).
+ROUTE_NOT_FOUND = {"error": "not_found", "message": "Ressource introuvable."}
+
+
+class RouteNotServed(AssertionError):
+    pass
+
+
+def _api_routes() -> list[Any]:
+    cases = []
+    for spec in SPECS.values():
+        for api_route in spec.routes:
+            cases.append(pytest.param(api_route, id=f"{spec.logical_id}:{api_route.method} {api_route.path}"))
+    return cases
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{(\w+)(\+?)\}", lambda m: "x1/x2" if m.group(2) else f"x{m.group(1)}", path)
+
+
+class Loaded:
+    """Two module instances of a handler: as shipped, and with the resolver's 404 marked."""
+
+    MARK = "__route_not_found__"
+
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.spec = spec
+        self.pristine = self._load("pristine")
+        self.marked = self._load("marked")
+        app = getattr(self.marked, "app", None)
+        self.can_mark = hasattr(app, "not_found")
+        if app is not None and self.can_mark:
+            from aws_lambda_powertools.event_handler import Response
+
+            app.not_found(lambda _exc: Response(status_code=404, content_type="application/json", body=self.MARK))
+
+    def _load(self, flavour: str) -> ModuleType:
+        module_name, _, _ = self.spec.handler.rpartition(".")
+        path = self.spec.code_uri / f"{module_name.replace('.', '/')}.py"
+        module_spec = importlib.util.spec_from_file_location(f"_packaging_{self.spec.logical_id}_{flavour}", path)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        return module
+
+    def call(self, module: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
+        from devstack.functions import LambdaContext
+
+        handler = getattr(module, self.spec.handler.rpartition(".")[2])
+        context = LambdaContext(function_name=self.spec.logical_id, invoked_function_arn=f"arn:{self.spec.logical_id}")
+        result: dict[str, Any] = handler(event, context)
+        return result
+
+
+@pytest.fixture(scope="module")
+def handlers(aws: Aws) -> dict[str, Loaded]:
+    return {lid: Loaded(spec) for lid, spec in SPECS.items() if spec.routes}
+
+
+def _event(api_route: ApiRoute) -> dict[str, Any]:
+    path = _concrete(api_route.path)
+    table = RouteTable([r for spec in SPECS.values() for r in spec.routes])
+    matched, params, _ = table.match(api_route.method, path)
+    assert matched == api_route, f"the gateway routes {api_route.method} {path} to {matched}"
+    with_body = api_route.method in ("POST", "PUT", "PATCH")
+    headers = [("Accept", "application/json"), ("Host", "abcdef1234.execute-api.eu-west-3.amazonaws.com")]
+    if with_body:
+        headers.append(("Content-Type", "application/json"))
+    return build_event(
+        route=api_route,
+        path=path,
+        path_parameters=params,
+        method=api_route.method,
+        query="",
+        headers=headers,
+        body=b"{}" if with_body else b"",
+        source_ip="203.0.113.7",
+        stage="v1",
+        api_id="abcdef1234",
+        account="123456789012",
+        claims=new_user("packaging").claims if api_route.authorized else None,
+    )
+
+
+def _is_route_not_found(result: dict[str, Any]) -> bool:
+    if result.get("statusCode") != 404:
+        return False
+    try:
+        return bool(json.loads(result.get("body") or "null") == ROUTE_NOT_FOUND)
+    except ValueError:
+        return False
+
+
+@pytest.mark.parametrize("api_route", _api_routes())
+def test_every_template_route_is_served_by_its_function(handlers: dict[str, Loaded], api_route: ApiRoute) -> None:
+    loaded = handlers[api_route.function]
+    result = loaded.call(loaded.pristine, _event(api_route))
+    assert isinstance(result, dict) and isinstance(result.get("statusCode"), int), result
+    if not _is_route_not_found(result):
+        return
+    # The resolver's fallback and a domain NotFound() share one body: ask the resolver itself.
+    if loaded.can_mark:
+        marked = loaded.call(loaded.marked, _event(api_route))
+        if marked.get("body") != Loaded.MARK:
+            return
+    raise RouteNotServed(
+        f"{api_route.method} {api_route.path} is in template.yaml but {api_route.function}'s resolver "
+        f"has no such route: {result}"
+    )
+
+
+def test_an_unknown_route_is_reported(aws: Aws) -> None:
+    """Guards the guard: a path the resolver does not know is told apart from a domain 404."""
+    spec = SPECS["VaultFunction"]
+    loaded = Loaded(spec)
+    unknown = ApiRoute("VaultFunction", "/vaults/{vaultId}/nothing", "GET", authorized=True)
+    event = build_event(
+        route=unknown,
+        path="/vaults/v1/nothing",
+        path_parameters={"vaultId": "v1"},
+        method="GET",
+        query="",
+        headers=[("Accept", "application/json")],
+        body=b"",
+        source_ip="203.0.113.7",
+        stage="v1",
+        api_id="abcdef1234",
+        account="123456789012",
+        claims=new_user("packaging").claims,
+    )
+    assert _is_route_not_found(loaded.call(loaded.pristine, event))
+    assert loaded.call(loaded.marked, event)["body"] == Loaded.MARK
