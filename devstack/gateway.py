@@ -148,6 +148,8 @@ class Gateway:
                     answer = gateway.handle(
                         self.command, self.path, list(self.headers.items()), body, self.client_address[0]
                     )
+                if answer.status in (204, 304) or answer.status < 200:
+                    answer = HttpAnswer(answer.status, answer.headers, b"")  # HTTP forbids a body here
                 self.send_response(answer.status)
                 for name, value in answer.headers:
                     if name.lower() not in ("content-length", "connection"):

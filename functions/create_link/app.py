@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -37,7 +38,7 @@ def list_links(vaultId: PathId, dossierId: PathId) -> Any:  # noqa: N803
 @app.delete("/vaults/<vaultId>/links/<linkId>")
 def revoke_link(vaultId: PathId, linkId: PathId) -> Any:  # noqa: N803
     service.revoke_link(caller_from_event(app.current_event.raw_event), vaultId, linkId, default_store())
-    return json_response(204, None)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"}, body="")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

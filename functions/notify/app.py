@@ -1,26 +1,28 @@
-"""Shares stream consumer (journal entries, notifications) and expiry sweep."""
+"""Shares stream consumer (journal entries, notifications, owner e-mails) and expiry sweep."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from vault_share import expiry
+from vault_share.journal.recorder import default_recorder
+from vault_share.journal.stream import JournalProcessor, parse
 
 logger = Logger()
 tracer = Tracer()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-
-
-def record_handler(record: DynamoDBRecord) -> None:
-    logger.debug("stream record", extra={"event_name": record.event_name, "event_id": record.event_id})
+processor = JournalProcessor(default_recorder)
 
 
 def run_task(task: str) -> dict[str, Any]:
-    logger.info("scheduled task", extra={"task": task})
-    return {"task": task, "processed": 0}
+    """Scheduled work (EventBridge Scheduler input `{"task": ...}`)."""
+    if task == "expiry_sweep":
+        result = expiry.sweep().to_json()
+        logger.info("expiry sweep", extra=result)
+        return {"task": task, **result}
+    raise ValueError(f"unknown task: {task}")
 
 
 @logger.inject_lambda_context
@@ -28,4 +30,4 @@ def run_task(task: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     if "task" in event:
         return run_task(event["task"])
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=parse, processor=processor, context=context)

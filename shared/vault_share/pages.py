@@ -19,7 +19,7 @@ body{margin:0;font:1.0625rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-
  background:#f6f8fa}
 main{max-width:34rem;margin:0 auto;padding:1.5rem 1rem 3rem}
 .card{background:#fff;border:1px solid var(--line);border-radius:.75rem;padding:1.25rem}
-h1{font-size:1.375rem;line-height:1.3;margin:0 0 .75rem}
+h1{font-size:1.375rem;line-height:1.3;margin:0 0 .75rem;overflow-wrap:anywhere}
 p{margin:.5rem 0}
 .muted{color:var(--muted)}
 .alert{border-left:.3rem solid var(--bad);background:#fdecea;padding:.75rem;margin:1rem 0;border-radius:.25rem}
@@ -34,7 +34,9 @@ ul.files{list-style:none;padding:0;margin:1rem 0}
 ul.files li{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;justify-content:space-between;
  padding:.75rem 0;border-top:1px solid var(--line)}
 ul.files .button{margin:0}
-.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+ul.files li>span{min-width:0;overflow-wrap:anywhere}
+.visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;
+ clip:rect(0 0 0 0);white-space:nowrap}
 .blockquote{border-left:.25rem solid var(--line);padding-left:.75rem;white-space:pre-line}
 """
 

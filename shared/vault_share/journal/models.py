@@ -5,13 +5,14 @@
 | entry        | JOURNAL#DOSSIER#<vaultId>#<dossierId>   | <at>#<entryId>     |
 | entry        | JOURNAL#PERSON#<vaultId>#<personId>     | <at>#<entryId>     |
 | notification | NOTIF#<userId>                          | <at>#<id>          |
+| e-mail sent  | EMAIL#<key>                             | SENT               |
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from vault_share.storage import vault_table
@@ -59,6 +60,7 @@ class JournalEntryItem(_EventItem):
 
 class NotificationItem(_EventItem):
     notification_id = UnicodeAttribute(attr_name="notificationId")
+    ttl = NumberAttribute(null=True)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,3 +70,14 @@ class NotificationItem(_EventItem):
             "message": self.message,
             "details": self.details,
         }
+
+
+class EmailMarkerItem(Model):
+    """EMAIL#<key> / SENT: an owner e-mail of a stream event was sent (sent once only)."""
+
+    class Meta:
+        table_name = vault_table()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()

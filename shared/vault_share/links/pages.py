@@ -28,7 +28,8 @@ def code_form(link: Link, error: str | None = None, attempts_left: int | None = 
         left = f" Il vous reste {plural(attempts_left, 'essai')}." if attempts_left is not None else ""
         alert = f'<div class="alert" role="alert" id="code-error">{e(error)}{e(left)}</div>'
     message = f'<p class="muted">Message :</p><p class="blockquote">{e(link.message)}</p>' if link.message else ""
-    described = ' aria-describedby="code-error" aria-invalid="true"' if error else ""
+    # One aria-describedby (a repeated attribute is dropped by the parser): the help, then the error.
+    described = 'aria-describedby="code-help code-error" aria-invalid="true"' if error else 'aria-describedby="code-help"'
     return (
         f"<h1>{e(link.vault_name)} vous transmet {e(count)}</h1>"
         f"<p>Lien valable une seule fois, jusqu'au {e(_when(link.expires_at))}.</p>"
@@ -37,7 +38,7 @@ def code_form(link: Link, error: str | None = None, attempts_left: int | None = 
         '<label for="code">Code à 6 chiffres</label>'
         '<p class="muted" id="code-help">Communiqué par l\'expéditeur, par un autre moyen que ce lien.</p>'
         '<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" '
-        f'pattern="[0-9]{{6}}" maxlength="6" required aria-describedby="code-help"{described} autofocus>'
+        f'pattern="[0-9]{{6}}" maxlength="6" required {described} autofocus>'
         '<div><button type="submit">Accéder aux documents</button></div>'
         "</form>"
     )

@@ -1,0 +1,127 @@
+"""Writes what the stream carries: journal entries, notifications, owner e-mails.
+
+Exactly once, nothing lost:
+- an entry's key derives from the stream record (eventID) and the event, so a
+  redelivered record rewrites the very same items, never new ones;
+- all items of a batch go out in BatchWriteItem requests (25 items each);
+- an e-mail is sent behind a conditional marker: a redelivery finds the marker
+  and sends nothing; a failed send removes it and fails the record, so Lambda
+  retries it (then parks it in the on-failure queue).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+
+from pynamodb.exceptions import PutError
+
+from vault_share import clock
+from vault_share.adapters.mailer import Email, Mailer, default_mailer
+from vault_share.journal import messages
+from vault_share.journal.events import DomainEvent
+from vault_share.journal.models import (
+    EmailMarkerItem,
+    JournalEntryItem,
+    NotificationItem,
+    dossier_journal_pk,
+    notifications_pk,
+    person_journal_pk,
+)
+
+NOTIFICATION_RETENTION = timedelta(days=180)
+
+
+@dataclass
+class Outcome:
+    """What one stream record makes: items to write, e-mails to send once."""
+
+    entries: list[JournalEntryItem] = field(default_factory=list)
+    notifications: list[NotificationItem] = field(default_factory=list)
+    emails: list[tuple[str, Email]] = field(default_factory=list)
+
+
+def _key(event_id: str, event: DomainEvent, purpose: str) -> str:
+    raw = f"{event_id}|{event.type}|{event.discriminator}|{purpose}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def outcome_of(event_id: str, events: list[DomainEvent]) -> Outcome:
+    outcome = Outcome()
+    for event in events:
+        text = messages.message(event)
+        for journal_kind, owner_id in event.journals:
+            pk = (
+                dossier_journal_pk(event.vault_id, owner_id)
+                if journal_kind == "DOSSIER"
+                else person_journal_pk(event.vault_id, owner_id)
+            )
+            entry_id = _key(event_id, event, pk)
+            outcome.entries.append(
+                JournalEntryItem(
+                    pk,
+                    f"{event.at}#{entry_id}",
+                    entry_id=entry_id,
+                    at=event.at,
+                    type=event.type,
+                    message=text,
+                    details=event.details,
+                )
+            )
+        notification_id = _key(event_id, event, "notification")
+        expires = clock.parse_iso(event.at) + NOTIFICATION_RETENTION
+        outcome.notifications.append(
+            NotificationItem(
+                notifications_pk(event.notify_user),
+                f"{event.at}#{notification_id}",
+                notification_id=notification_id,
+                at=event.at,
+                type=event.type,
+                message=text,
+                details={**event.details, "vaultId": event.vault_id},
+                ttl=int(expires.timestamp()),
+            )
+        )
+        email = messages.owner_email(event)
+        if email is not None:
+            outcome.emails.append((_key(event_id, event, "email"), email))
+    return outcome
+
+
+class Recorder:
+    def __init__(self, mailer: Mailer) -> None:
+        self._mailer = mailer
+
+    def write(self, outcomes: list[Outcome]) -> None:
+        """Every entry and notification of the batch, 25 items a request."""
+        with JournalEntryItem.batch_write() as entries:
+            for outcome in outcomes:
+                for entry in outcome.entries:
+                    entries.save(entry)
+        with NotificationItem.batch_write() as notifications:
+            for outcome in outcomes:
+                for notification in outcome.notifications:
+                    notifications.save(notification)
+
+    def send_once(self, marker_key: str, email: Email) -> bool:
+        """Send unless already sent; False when a previous delivery did. Raises if SES fails."""
+        marker = EmailMarkerItem(f"EMAIL#{marker_key}", "SENT", at=clock.iso(clock.now()))
+        try:
+            marker.save(condition=EmailMarkerItem.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        try:
+            self._mailer.send(email, from_name="vault-share")
+        except Exception:
+            marker.delete()  # so that the retry sends it
+            raise
+        return True
+
+
+@cache
+def default_recorder() -> Recorder:
+    return Recorder(default_mailer())
