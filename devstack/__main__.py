@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ def walkthrough(stack: LocalStack) -> str:
     info = stack.info()
     demo = info["demo"]
     api = info["apiUrl"]
+    docs = json.dumps(demo["documentIds"])
     return f"""
 vault-share local stack is up ({info["region"]}, embedded AWS at {info["awsEndpoint"]})
 
@@ -37,7 +39,15 @@ Walkthrough
        curl -s -H "Authorization: Bearer $TOKEN" {api}/vaults/{demo["vaultId"]}/dossiers/{demo["dossierId"]}
   3. Search a person:
        curl -s -H "Authorization: Bearer $TOKEN" "{api}/vaults/{demo["vaultId"]}/persons?q=dupont"
-  4. Move the clock (expiry, reminders) and run the schedules:
+  4. Create a one-time download link for every document, e-mailed to the recipient (the answer holds the code):
+       curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+         -d '{{"documentIds": {docs}, "recipientEmail": "agent@prefecture.example"}}' \\
+         {api}/vaults/{demo["vaultId"]}/dossiers/{demo["dossierId"]}/links
+  5. Open the outbox ({api}/_local/outbox), follow the link in the e-mail, type the code, download.
+  6. Read the dossier's journal and your notifications:
+       curl -s -H "Authorization: Bearer $TOKEN" {api}/vaults/{demo["vaultId"]}/dossiers/{demo["dossierId"]}/journal
+       curl -s -H "Authorization: Bearer $TOKEN" {api}/notifications
+  7. Move the clock (expiry, reminders) and run the schedules:
        curl -s -X POST -d '{{"advanceSeconds": 3600}}' {api}/_local/clock
        curl -s -X POST {api}/_local/schedules/run
 
