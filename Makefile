@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
 
 test: lint
+	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -27,14 +27,15 @@ p{margin:.5rem 0}
 label{display:block;font-weight:600;margin:1rem 0 .35rem}
 input{font:inherit;font-size:1.5rem;letter-spacing:.3em;width:100%;max-width:12rem;padding:.5rem .75rem;
  border:2px solid var(--muted);border-radius:.5rem}
+input[aria-invalid=true]{border-color:var(--bad)}
 button,.button{display:inline-block;font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;
  border-radius:.5rem;padding:.7rem 1.2rem;margin-top:1rem;text-decoration:none;cursor:pointer}
 :focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
-ul.files{list-style:none;padding:0;margin:1rem 0}
+ul.files{list-style:none;padding:0;margin:1rem 0 0}
 ul.files li{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;justify-content:space-between;
  padding:.75rem 0;border-top:1px solid var(--line)}
 ul.files .button{margin:0}
-ul.files li>span{min-width:0;overflow-wrap:anywhere}
+ul.files li>span{flex:1 1 14rem;min-width:0;overflow-wrap:anywhere}
 .visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;
  clip:rect(0 0 0 0);white-space:nowrap}
 .blockquote{border-left:.25rem solid var(--line);padding-left:.75rem;white-space:pre-line}

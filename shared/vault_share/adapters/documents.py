@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -49,7 +50,10 @@ class DocumentStore:
 
     def presign_download(self, key: str, file_name: str, content_type: str) -> str:
         """A GET URL valid DOWNLOAD_URL_SECONDS, served as an attachment under its original name."""
-        disposition = f"attachment; filename*=UTF-8''{quote(file_name)}"
+        # RFC 6266: an ASCII fallback for old clients, then the exact UTF-8 name.
+        fallback = unicodedata.normalize("NFKD", file_name).encode("ascii", "ignore").decode()
+        fallback = "".join(c if c.isprintable() and c not in '"\\' else "_" for c in fallback) or "document"
+        disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name)}"
         url: str = self._s3.generate_presigned_url(
             "get_object",
             Params={

@@ -29,7 +29,9 @@ def code_form(link: Link, error: str | None = None, attempts_left: int | None = 
         alert = f'<div class="alert" role="alert" id="code-error">{e(error)}{e(left)}</div>'
     message = f'<p class="muted">Message :</p><p class="blockquote">{e(link.message)}</p>' if link.message else ""
     # One aria-describedby (a repeated attribute is dropped by the parser): the help, then the error.
-    described = 'aria-describedby="code-help code-error" aria-invalid="true"' if error else 'aria-describedby="code-help"'
+    described = (
+        'aria-describedby="code-help code-error" aria-invalid="true"' if error else 'aria-describedby="code-help"'
+    )
     return (
         f"<h1>{e(link.vault_name)} vous transmet {e(count)}</h1>"
         f"<p>Lien valable une seule fois, jusqu'au {e(_when(link.expires_at))}.</p>"
