@@ -54,7 +54,7 @@ def aws() -> Iterator[Aws]:
 
         os.environ["USER_POOL_ID"] = resolver.ref("UserPool")
         get_settings.cache_clear()
-        clients.client.cache_clear()
+        clients.reset()
         yield Aws(resolver)
         clock.reset()
 

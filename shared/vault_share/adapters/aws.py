@@ -1,7 +1,13 @@
-"""boto3 clients, one per service and container (cold start pays once)."""
+"""boto3 clients, one per service and container, all from one session (cold start pays once).
+
+A session loads botocore's data files once; sharing it saves each further
+client that work. Sessions are not thread-safe, so creation is locked (the
+local stack serves concurrent requests in one process); clients are.
+"""
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -9,9 +15,27 @@ import boto3
 from botocore.config import Config
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+_lock = threading.Lock()
 
 
 @cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
 def client(service: str) -> Any:
     """Endpoint and region come from the environment (AWS_ENDPOINT_URL locally)."""
-    return boto3.session.Session().client(service, config=_CONFIG)
+    with _lock:
+        return _client(service)
+
+
+@cache
+def _client(service: str) -> Any:
+    return _session().client(service, config=_CONFIG)
+
+
+def reset() -> None:
+    """Forget every client (tests that switch the embedded AWS)."""
+    with _lock:
+        _client.cache_clear()
+        _session.cache_clear()
