@@ -125,7 +125,19 @@ def fetch(token: str, documentId: str) -> Any:  # noqa: N803
     return Response(status_code=302, headers={**SECURITY_HEADERS, "Location": url}, body="")
 
 
+def _secured(answer: dict[str, Any]) -> dict[str, Any]:
+    """Every answer under /share carries the page headers, the resolver's own errors
+    (invalid JSON, oversized body, unknown route) included: a URL holding a token must
+    never leak by Referer, cache or frame."""
+    headers = answer.setdefault("multiValueHeaders", {})
+    present = {name.lower() for name in (*headers, *(answer.get("headers") or {}))}
+    for name, value in SECURITY_HEADERS.items():
+        if name.lower() not in present:
+            headers[name] = [value]
+    return answer
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return _secured(app.resolve(event, context))

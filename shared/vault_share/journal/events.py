@@ -122,7 +122,8 @@ def _link_events(old: dict[str, Any] | None, new: dict[str, Any], fallback_at: s
 
 
 def _person_event(new: dict[str, Any], type_: str, at: str, email: bool = False, **details: Any) -> DomainEvent:
-    dossiers = tuple(("DOSSIER", d) for d in new.get("dossierIds") or [])
+    # dict.fromkeys: a dossier named twice gets one entry (and one batch write never holds a key twice).
+    dossiers = tuple(("DOSSIER", d) for d in dict.fromkeys(new.get("dossierIds") or []))
     return DomainEvent(
         type=type_,
         at=at,

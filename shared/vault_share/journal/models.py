@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import TableConnection
 from pynamodb.models import Model
 
 from vault_share.storage import vault_table
@@ -30,12 +31,25 @@ def notifications_pk(user_id: str) -> str:
     return f"NOTIF#{user_id}"
 
 
-class _EventItem(Model):
+class _JournalTableItem(Model):
+    """Base of every item here. They live in one table and share one connection, hence one
+    botocore client: PynamoDB builds one per model class, on its first use (100 ms or more,
+    paid in the middle of the first stream batch that sends an e-mail)."""
+
     class Meta:
         table_name = vault_table()
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        if cls is _JournalTableItem:
+            return super()._get_connection()
+        return _JournalTableItem._get_connection()
+
+
+class _EventItem(_JournalTableItem):
     at = UnicodeAttribute()
     type = UnicodeAttribute()
     message = UnicodeAttribute()
@@ -72,12 +86,7 @@ class NotificationItem(_EventItem):
         }
 
 
-class EmailMarkerItem(Model):
+class EmailMarkerItem(_JournalTableItem):
     """EMAIL#<key> / SENT: an owner e-mail of a stream event was sent (sent once only)."""
 
-    class Meta:
-        table_name = vault_table()
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     at = UnicodeAttribute()

@@ -12,9 +12,11 @@ Exactly once, nothing lost:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
+from typing import TypeVar
 
 from pynamodb.exceptions import PutError
 
@@ -32,6 +34,8 @@ from vault_share.journal.models import (
 )
 
 NOTIFICATION_RETENTION = timedelta(days=180)
+
+_Item = TypeVar("_Item", JournalEntryItem, NotificationItem)
 
 
 @dataclass
@@ -90,20 +94,25 @@ def outcome_of(event_id: str, events: list[DomainEvent]) -> Outcome:
     return outcome
 
 
+def _unique(items: Iterable[_Item]) -> list[_Item]:
+    return list({(item.pk, item.sk): item for item in items}.values())
+
+
 class Recorder:
     def __init__(self, mailer: Mailer) -> None:
         self._mailer = mailer
 
     def write(self, outcomes: list[Outcome]) -> None:
-        """Every entry and notification of the batch, 25 items a request."""
+        """Every entry and notification of the batch, 25 items a request.
+
+        BatchWriteItem refuses a request that names a key twice (and would fail every record of
+        the batch with it): an item is written once, whatever repeats it."""
         with JournalEntryItem.batch_write() as entries:
-            for outcome in outcomes:
-                for entry in outcome.entries:
-                    entries.save(entry)
+            for entry in _unique(e for outcome in outcomes for e in outcome.entries):
+                entries.save(entry)
         with NotificationItem.batch_write() as notifications:
-            for outcome in outcomes:
-                for notification in outcome.notifications:
-                    notifications.save(notification)
+            for notification in _unique(n for outcome in outcomes for n in outcome.notifications):
+                notifications.save(notification)
 
     def send_once(self, marker_key: str, email: Email) -> bool:
         """Send unless already sent; False when a previous delivery did. Raises if SES fails."""

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import re
+
 from vault_share import clock
 from vault_share.adapters.mailer import Email
 from vault_share.i18n import date_time_fr, plural
 from vault_share.links.store import Link
 from vault_share.pages import e
 
+_ADDRESS_LIKE = re.compile(r'[<>@"\\]')
+
+
+def one_line(text: str) -> str:
+    """A name as a header can carry it: a vault named with a line break would otherwise make
+    the message unsendable (headers cannot hold one)."""
+    return " ".join(text.split())
+
+
+def from_name(link: Link) -> str:
+    """The sender's display name. Without the characters of an address: a vault named
+    "Éric <eric@example.fr>" must not read, once decoded, as another sender's address."""
+    return f"{one_line(_ADDRESS_LIKE.sub(' ', link.vault_name))} via vault-share"
+
 
 def link_email(link: Link, url: str) -> Email:
     sender = link.vault_name
     count = plural(len(link.document_order), "document")
     expires = date_time_fr(clock.parse_iso(link.expires_at))
-    subject = f"{sender} vous transmet {count}"
+    subject = f"{one_line(sender)} vous transmet {count}"
     message_text = f"\nMessage de {sender} :\n{link.message}\n" if link.message else ""
     text = (
         f"Bonjour,\n\n{sender} vous transmet {count} par un lien de téléchargement sécurisé.\n"

@@ -1,8 +1,9 @@
 """`Idempotency-Key` on link creation, with Powertools idempotency (DynamoDB-backed).
 
 The stored answer holds a seed, not the token nor the code: both are derived
-from the seed with the pepper when the answer is replayed, so the idempotency
-table never holds a live link or a code.
+from the seed with the pepper when the answer is replayed, and the stored hash of
+the request covers a MAC of a typed code, not the code, so the idempotency table
+never holds a live link or a code.
 """
 
 from __future__ import annotations
@@ -51,19 +52,29 @@ def _idempotent_create() -> Callable[..., dict[str, Any]]:
     persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
 
     @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=_config())
-    def create(request: dict[str, Any]) -> dict[str, Any]:
-        return create_sealed(_rebuild(request), codes.new_seed(), default_store(), default_mailer())
+    def create(request: dict[str, Any], body: CreateLink) -> dict[str, Any]:
+        return create_sealed(_rebuild(request, body), codes.new_seed(), default_store(), default_mailer())
 
     return create
 
 
-def _rebuild(request: dict[str, Any]) -> CreateRequest:
+def _rebuild(request: dict[str, Any], body: CreateLink) -> CreateRequest:
     return CreateRequest(
         caller=Caller(request["userId"], request["email"]),
         vault_id=request["vaultId"],
         dossier_id=request["dossierId"],
-        body=CreateLink.model_validate(request["body"]),
+        body=body,
     )
+
+
+def _fingerprint(body: CreateLink) -> dict[str, Any]:
+    """The body as the retry check sees it (its hash is stored). A typed code is a MAC
+    under the pepper: a plain hash of six digits would give the code away to anyone
+    reading the table, by trying the million candidates."""
+    fingerprint = body.model_dump(mode="json", by_alias=True)
+    if body.code is not None:
+        fingerprint["code"] = codes.code_mac(codes.pepper(), "idempotency", body.code)
+    return fingerprint
 
 
 def register_context(context: LambdaContext) -> None:
@@ -86,10 +97,10 @@ def create_link(request: CreateRequest, idempotency_key: str | None) -> dict[str
         "email": request.caller.email,
         "vaultId": request.vault_id,
         "dossierId": request.dossier_id,
-        "body": request.body.model_dump(mode="json", by_alias=True),
+        "body": _fingerprint(request.body),
     }
     try:
-        sealed = _idempotent_create()(request=data)
+        sealed = _idempotent_create()(request=data, body=request.body)
     except IdempotencyValidationError:
         raise Unprocessable(
             "Cette clé Idempotency-Key a déjà servi pour une autre demande.", code="idempotency_key_reused"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 from vault_share.schemas import ApiModel
 from vault_share.vault.schemas import Email
@@ -14,12 +14,16 @@ Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
 class CreateLink(ApiModel):
+    # The wire names only (camelCase): `document_ids` is an unknown field, not a synonym.
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
+
     document_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
         min_length=1, max_length=MAX_DOCUMENTS
     )
     code: Code | None = None
     recipient_email: Email | None = None
-    expires_in_hours: int = Field(default=168, ge=1, le=720)
+    # Strict: "12", 12.0 or true are mistakes of the client, not a duration.
+    expires_in_hours: StrictInt = Field(default=168, ge=1, le=720)
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
     @field_validator("document_ids")

@@ -114,7 +114,7 @@ def create_sealed(request: CreateRequest, seed: str, store: LinkStore, mailer: M
     email_status = "not_requested"
     if body.recipient_email:
         try:
-            mailer.send(emails.link_email(link, share_url(token)), from_name=f"{link.vault_name} via vault-share")
+            mailer.send(emails.link_email(link, share_url(token)), from_name=emails.from_name(link))
             email_status = "sent"
         except Exception as exc:  # the link exists either way; the owner can copy it
             logger.warning("link e-mail failed", extra={"link_id": link.link_id, "error_type": type(exc).__name__})
