@@ -12,7 +12,7 @@ from typing import Any
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
-from devstack import template
+from devstack import isolation, template
 from devstack.authorizer import CognitoAuthorizer
 from devstack.events import HttpAnswer
 from devstack.functions import FunctionPool
@@ -75,6 +75,7 @@ class LocalStack:
         self.scheduler: Any = None
         self.resolver: template.Resolver | None = None
         self.failure_queue_urls: list[str] = []
+        self._undo_isolation: list[isolation.Undo] = []
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -90,6 +91,8 @@ class LocalStack:
         return f"http://{host}:{port}"
 
     def start(self) -> None:
+        # Threads of this process stand for concurrent Lambda environments and for DynamoDB.
+        self._undo_isolation = [isolation.one_event_per_thread(), isolation.atomic_dynamodb()]
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         os.environ.update(_aws_environment(self.aws_endpoint))
@@ -148,6 +151,9 @@ class LocalStack:
                 part.stop()
         if self.moto is not None:
             self.moto.stop()
+        for undo in self._undo_isolation:
+            undo()
+        self._undo_isolation = []
 
     # ---------------------------------------------------------------- wiring
 

@@ -30,10 +30,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from moto.dynamodb.responses import DynamoHandler
 from vault_share import clock
 
+from devstack import isolation
 from tests.fixtures import Api, HttpResult
 from tests.handlers.test_links import (
     Created,
@@ -80,42 +79,24 @@ def _clock_back() -> Iterator[None]:
 
 
 @pytest.fixture
-def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def atomic_dynamodb() -> Iterator[None]:
     """Each DynamoDB request atomic, as DynamoDB makes it; and threads switching as often as possible."""
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def atomic(self: DynamoHandler) -> Any:
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", atomic)
+    undo = isolation.atomic_dynamodb()
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
         yield
     finally:
         sys.setswitchinterval(interval)
+        undo()
 
 
 @pytest.fixture
-def one_event_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+def one_event_per_thread() -> Iterator[None]:
     """Each concurrent invocation sees its own event, as in its own Lambda execution environment."""
-    local = threading.local()
-    original = APIGatewayRestResolver.resolve
-
-    def resolve(self: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        local.event, local.context = self._to_proxy_event(event), context
-        return original(self, event, context)
-
-    def setter(name: str) -> Callable[[Any, Any], None]:
-        return lambda _self, value: setattr(local, name, value)
-
-    monkeypatch.setattr(APIGatewayRestResolver, "resolve", resolve)
-    current = property(lambda _self: local.event, setter("event"))
-    monkeypatch.setattr(APIGatewayRestResolver, "current_event", current, raising=False)
-    context = property(lambda _self: local.context, setter("context"))
-    monkeypatch.setattr(APIGatewayRestResolver, "lambda_context", context, raising=False)
+    undo = isolation.one_event_per_thread()
+    yield
+    undo()
 
 
 @pytest.fixture
