@@ -25,7 +25,7 @@ def unlock_kwargs(table: str, token: str, code: str) -> dict[str, Any]:
     """The keyword arguments of the update_item call that unlocks `token` with `code` now."""
     # vault_share reads the function's environment at import (PynamoDB table names): import late.
     from vault_share import clock
-    from vault_share.links import codes, service
+    from vault_share.links import codes, rules
     from vault_share.links.store import LinkStore, link_pk
 
     hashed = codes.token_hash(token)
@@ -37,7 +37,7 @@ def unlock_kwargs(table: str, token: str, code: str) -> dict[str, Any]:
             codes.code_mac(codes.pepper(), hashed, code),
             clock.iso(now_dt),
             codes.grant_hash(grant),
-            clock.iso(now_dt + service.DOWNLOAD_WINDOW),
+            clock.iso(now_dt + rules.DOWNLOAD_WINDOW),
         )
     except _Captured as captured:
         return captured.kwargs

@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.api.auth import caller_from_event
 from vault_share.api.resolver import json_response, make_resolver
-from vault_share.links import idempotency, service
+from vault_share.links import idempotency, owner
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import default_store
 
@@ -24,7 +24,7 @@ PathId = Annotated[str, Path(min_length=1, max_length=64)]
 
 @app.post("/vaults/<vaultId>/dossiers/<dossierId>/links")
 def create_link(vaultId: PathId, dossierId: PathId, body: Annotated[CreateLink, Body()]) -> Any:  # noqa: N803
-    request = service.CreateRequest(caller_from_event(app.current_event.raw_event), vaultId, dossierId, body)
+    request = owner.CreateRequest(caller_from_event(app.current_event.raw_event), vaultId, dossierId, body)
     key = app.current_event.headers.get("Idempotency-Key")
     return json_response(201, idempotency.create_link(request, key))
 
@@ -32,12 +32,12 @@ def create_link(vaultId: PathId, dossierId: PathId, body: Annotated[CreateLink, 
 @app.get("/vaults/<vaultId>/dossiers/<dossierId>/links")
 def list_links(vaultId: PathId, dossierId: PathId) -> Any:  # noqa: N803
     caller = caller_from_event(app.current_event.raw_event)
-    return json_response(200, service.list_links(caller, vaultId, dossierId, default_store()))
+    return json_response(200, owner.list_links(caller, vaultId, dossierId, default_store()))
 
 
 @app.delete("/vaults/<vaultId>/links/<linkId>")
 def revoke_link(vaultId: PathId, linkId: PathId) -> Any:  # noqa: N803
-    service.revoke_link(caller_from_event(app.current_event.raw_event), vaultId, linkId, default_store())
+    owner.revoke_link(caller_from_event(app.current_event.raw_event), vaultId, linkId, default_store())
     return Response(status_code=204, headers={"Cache-Control": "no-store"}, body="")
 
 

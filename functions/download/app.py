@@ -1,6 +1,9 @@
 """Recipient side of one-time links: page, unlock (the one consuming step), file redirects.
 
 GET and HEAD never change anything: e-mail scanners fetch links.
+
+No Powertools Tracer here: importing the X-Ray SDK costs this hot path about
+a third of its cold start, and `Tracing: Active` still traces the invocation.
 """
 
 from __future__ import annotations
@@ -9,19 +12,19 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.documents import default_store as default_documents
 from vault_share.api.resolver import make_resolver
 from vault_share.errors import BadRequest, DomainError, Gone, NotFound
-from vault_share.links import pages, service
+from vault_share.links import pages, recipient
+from vault_share.links.rules import WrongCode, link_gone, link_not_found
 from vault_share.links.store import Link, default_store
 from vault_share.pages import SECURITY_HEADERS, html_response, wants_html
 
 logger = Logger()
-tracer = Tracer()
 app = make_resolver(cors=False)
 
 CODE_LENGTH = 6
@@ -39,7 +42,7 @@ def _error(exc: DomainError, link: Link | None = None) -> Response:
     """JSON for programs, a page for people; same status either way."""
     if not _html():
         return _json(exc.status, {"error": exc.code, "message": exc.message, **exc.extra})
-    if isinstance(exc, service.WrongCode) and link is not None:
+    if isinstance(exc, WrongCode) and link is not None:
         body = pages.code_form(link, "Code incorrect.", exc.extra.get("attemptsLeft"))
     elif isinstance(exc, BadRequest) and link is not None:
         body = pages.bad_code_format(link)
@@ -60,15 +63,15 @@ def _plausible(token: str) -> bool:
 def show(token: str) -> Any:
     try:
         if not _plausible(token):
-            raise service.link_not_found()
-        link, status = service.view(token, default_store())
+            raise link_not_found()
+        link, status = recipient.view(token, default_store())
         if status != "active":
-            raise service.link_gone(status)
+            raise link_gone(status)
     except DomainError as exc:
         return _error(exc)
     if _html():
         return html_response(200, pages.TITLE, pages.code_form(link))
-    return _json(200, service.summary(link, status))
+    return _json(200, recipient.summary(link, status))
 
 
 def _submitted_code() -> str:
@@ -95,19 +98,19 @@ def unlock(token: str) -> Any:
     link: Link | None = None
     try:
         if not _plausible(token):
-            raise service.link_not_found()
+            raise link_not_found()
         try:
             code = _submitted_code()
         except BadRequest:
             # A malformed code changes nothing; browsers get the form back.
-            link = service.find(token, store) if _html() else None
+            link = recipient.find(token, store) if _html() else None
             raise
-        unlocked = service.unlock(token, code, store)
-    except service.WrongCode as exc:
-        return _error(exc, link or service.find(token, store) if _html() else None)
+        unlocked = recipient.unlock(token, code, store)
+    except WrongCode as exc:
+        return _error(exc, link or recipient.find(token, store) if _html() else None)
     except DomainError as exc:
         return _error(exc, link)
-    answer = service.unlocked_json(token, unlocked)
+    answer = recipient.unlocked_json(token, unlocked)
     if _html():
         return html_response(200, pages.TITLE, pages.downloads(answer["documents"], answer["downloadsExpireAt"]))
     return _json(200, answer)
@@ -119,7 +122,7 @@ def fetch(token: str, documentId: str) -> Any:  # noqa: N803
     try:
         if not _plausible(token) or not grant:
             raise NotFound("Téléchargement introuvable.", code="download_not_found")
-        url = service.fetch(token, documentId, grant, default_store(), default_documents())
+        url = recipient.fetch(token, documentId, grant, default_store(), default_documents())
     except DomainError as exc:
         return _error(exc)
     return Response(status_code=302, headers={**SECURITY_HEADERS, "Location": url}, body="")
@@ -138,6 +141,5 @@ def _secured(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return _secured(app.resolve(event, context))

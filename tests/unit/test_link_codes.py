@@ -73,7 +73,9 @@ def _compared_names(node: ast.Compare) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("module", ["links/service.py", "links/store.py", "links/idempotency.py"])
+@pytest.mark.parametrize(
+    "module", ["links/owner.py", "links/recipient.py", "links/rules.py", "links/store.py", "links/idempotency.py"]
+)
 def test_secrets_are_never_compared_with_equals(module: str) -> None:
     """MACs, hashes, codes and grants are compared by codes.same (or by DynamoDB), never with ==."""
     tree = ast.parse((SHARED / module).read_text())
@@ -87,8 +89,8 @@ def test_secrets_are_never_compared_with_equals(module: str) -> None:
     assert not offenders, offenders
 
 
-def test_service_checks_the_code_with_same() -> None:
-    source = (SHARED / "links/service.py").read_text()
+def test_recipient_checks_the_code_with_same() -> None:
+    source = (SHARED / "links/recipient.py").read_text()
     assert "codes.same(" in source
 
 

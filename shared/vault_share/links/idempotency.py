@@ -28,8 +28,8 @@ from vault_share.adapters.mailer import default_mailer
 from vault_share.api.auth import Caller
 from vault_share.errors import BadRequest, Conflict, Unprocessable
 from vault_share.links import codes
+from vault_share.links.owner import CreateRequest, create_sealed, unseal
 from vault_share.links.schemas import CreateLink
-from vault_share.links.service import CreateRequest, create_sealed, unseal
 from vault_share.links.store import default_store
 from vault_share.settings import get_settings
 
