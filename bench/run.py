@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from bench import cold, explain, report, warm, world
+from bench import cold, explain, notify, report, warm, world
 from bench.report import Row
 
 _STARTED = time.perf_counter()
@@ -16,7 +16,9 @@ def _progress(message: str) -> None:
     print(f"[bench {time.perf_counter() - _STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
 
 
-def _rows(counts: dict[str, list[int]], ratio: warm.RatioSamples, colds: cold.ColdResults) -> list[Row]:
+def _rows(
+    counts: dict[str, list[int]], ratio: warm.RatioSamples, colds: cold.ColdResults, stream: dict[str, list[int]]
+) -> list[Row]:
     def counted(name: str, target: str = "", limit: int | None = None) -> Row:
         check = None if limit is None else (lambda median: median <= limit)
         return report.stats(name, counts[name], target, check)
@@ -43,6 +45,9 @@ def _rows(counts: dict[str, list[int]], ratio: warm.RatioSamples, colds: cold.Co
             lambda median: median <= 1.5,
         ),
         report.ratio("warm.unlock.ratio", ratio.handler_ms, ratio.raw_ms, "<= 1.3", lambda median: median <= 1.3),
+        report.stats("notify.batch100.aws_requests", stream["batch"], "<= 8", lambda median: median <= 8),
+        report.stats("expiry_sweep.items_read", stream["read"], "<= 20", lambda median: median <= 20),
+        report.stats("expiry_sweep.expired", stream["expired"], "10", lambda median: median == 10),
         # For information.
         counted("create_link.idempotent.aws_requests"),
         counted("create_link.idempotent_replay.aws_requests"),
@@ -83,9 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         counts, operations = warm.request_counts(stack, args.runs)
         _progress(f"warm unlock ratio: {args.iterations} interleaved iterations")
         ratio = warm.unlock_ratio(stack, args.iterations)
+        _progress("notify: batches of 100 link events; expiry sweep with 10 due links among 10,000")
+        read, expired = notify.sweep_items_read(stack)
+        stream = {"batch": notify.batch_requests(stack, 5), "read": [read], "expired": [expired]}
         _progress(f"cold starts: {args.cold_runs} processes of each kind, alternating")
         colds = cold.run(stack, args.cold_runs)
-        rows = _rows(counts, ratio, colds)
+        rows = _rows(counts, ratio, colds, stream)
         explanation = ""
         if args.explain or any(r.passes is False for r in rows if r.name.startswith("cold_start.")):
             _progress("cold start explanation: python -X importtime")

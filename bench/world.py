@@ -236,7 +236,7 @@ def start(documents: int = 50) -> World:
     # The download function's variables (Globals + its own), resolved: what Lambda would set.
     function_env = {name: str(value) for name, value in resolver.resolve(specs["DownloadFunction"].environment).items()}
     env = {**aws_environment(endpoint), **function_env}
-    for logical_id in ("VaultFunction", "CreateLinkFunction"):
+    for logical_id in ("VaultFunction", "CreateLinkFunction", "NotifyFunction"):
         other = {k: str(v) for k, v in resolver.resolve(specs[logical_id].environment).items()}
         if any(env.get(k) != v for k, v in other.items()):
             raise ValueError(f"{logical_id} has other variables than DownloadFunction: one process cannot host both")
@@ -245,7 +245,7 @@ def start(documents: int = 50) -> World:
     routes = RouteTable([route for spec in specs.values() for route in spec.routes])
     functions = {
         logical_id: Function.load(specs[logical_id])
-        for logical_id in ("VaultFunction", "CreateLinkFunction", "DownloadFunction")
+        for logical_id in ("VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction")
     }
     world = World(moto, endpoint, resolver, env, functions, routes)
     world.seed(documents)
