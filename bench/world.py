@@ -26,6 +26,7 @@ from devstack import template
 from devstack.events import RouteTable, build_event
 from devstack.functions import LambdaContext
 from devstack.provision import Provisioner
+from devstack.stack import aws_environment
 
 ROOT = template.ROOT
 REGION = "eu-west-3"
@@ -36,20 +37,6 @@ API_ID = "abcdef1234"
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 _instances = itertools.count(1)
-
-
-def aws_environment(endpoint: str) -> dict[str, str]:
-    """What devstack gives every function locally (devstack/stack.py): moto's endpoint, fake keys."""
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_SESSION_TOKEN": "bench",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
 
 
 @dataclass

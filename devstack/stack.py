@@ -44,7 +44,7 @@ class Demo:
         }
 
 
-def _aws_environment(endpoint: str) -> dict[str, str]:
+def aws_environment(endpoint: str) -> dict[str, str]:
     """The embedded AWS for every boto3 / PynamoDB client of this process; never a real account."""
     return {
         "AWS_ENDPOINT_URL": endpoint,
@@ -95,7 +95,7 @@ class LocalStack:
         self._undo_isolation = [isolation.one_event_per_thread(), isolation.atomic_dynamodb()]
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
-        os.environ.update(_aws_environment(self.aws_endpoint))
+        os.environ.update(aws_environment(self.aws_endpoint))
         self.gateway = Gateway(host=self.host, port=self.requested_port, stage="v1", account=self.account)
 
         document = template.load()

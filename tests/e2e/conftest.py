@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,9 +184,10 @@ def leaks(console: str, secrets: set[str]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="session")
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    log_path = tmp_path_factory.mktemp("devstack") / "console.log"
+@contextmanager
+def running_stack(config: pytest.Config, log_dir: Path, label: str = "local stack") -> Iterator[Stack]:
+    """The local stack started as the README starts it; on exit: a clean SIGTERM stop and no secret on its console."""
+    log_path = log_dir / "console.log"
     port = free_port()
     api_url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
@@ -204,21 +206,27 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         process.wait()
         raise
     ready = time.monotonic() - started
-    report(request.config, f"e2e: local stack ready in {ready:.1f} s (console: {log_path})")
+    report(config, f"e2e: {label} ready in {ready:.1f} s (console: {log_path})")
     running = Stack(api_url=api_url, info=info, log_path=log_path, ready_seconds=ready)
-    # The demo owner's tokens are the ones that matter most: sign in once so they are known.
-    running.sign_in(info["demo"]["owner"]["email"], info["demo"]["owner"]["password"])
     try:
         yield running
     finally:
         code, seconds = _stop(process) if process.poll() is None else (process.returncode, 0.0)
-    report(request.config, f"e2e: local stack stopped in {seconds:.1f} s with code {code}")
+    report(config, f"e2e: {label} stopped in {seconds:.1f} s with code {code}")
     assert code == 0, (
         f"SIGTERM must stop the stack cleanly within {STOP_DEADLINE_SECONDS:.0f} s (exit code {code}):\n"
         f"{_tail(log_path)}"
     )
     found = leaks(running.console(), running.secrets)
     assert not found, f"the stack's console shows secrets ({log_path}):\n" + "\n".join(found)
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(request.config, tmp_path_factory.mktemp("devstack")) as running:
+        # The demo owner's tokens are the ones that matter most: sign in once so they are known.
+        running.sign_in(running.demo["owner"]["email"], running.demo["owner"]["password"])
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -18,18 +18,7 @@ import pytest
 
 from devstack import template
 from devstack.client import ApiClient
-from tests.e2e.conftest import (
-    REPO,
-    STOP_DEADLINE_SECONDS,
-    Stack,
-    _stop,
-    _tail,
-    _wait_ready,
-    free_port,
-    leaks,
-    readme_environment,
-    report,
-)
+from tests.e2e.conftest import Stack, report, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -278,36 +267,8 @@ def test_every_link_event_reaches_the_journal_and_notifications_within_two_secon
 @pytest.fixture(scope="module")
 def own_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A second local stack, started and stopped like the session one (tests/e2e/conftest.py)."""
-    import subprocess
-    import sys
-
-    log_path = tmp_path_factory.mktemp("devstack-ses-down") / "console.log"
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    with log_path.open("wb") as console:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "--port", str(port)],
-            cwd=REPO,
-            env=readme_environment(),
-            stdout=console,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        info = _wait_ready(process, api_url, log_path)
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-    running = Stack(api_url=api_url, info=info, log_path=log_path, ready_seconds=time.monotonic() - started)
-    report(request.config, f"e2e: second local stack (SES outage) ready in {running.ready_seconds:.1f} s")
-    try:
-        yield running
-    finally:
-        code, _ = _stop(process) if process.poll() is None else (process.returncode, 0.0)
-    assert code == 0, f"SIGTERM must stop the stack within {STOP_DEADLINE_SECONDS:.0f} s:\n{_tail(log_path)}"
-    found = leaks(running.console(), running.secrets)
-    assert not found, f"the stack's console shows secrets ({log_path}):\n" + "\n".join(found)
+    with running_stack(request.config, tmp_path_factory.mktemp("devstack-ses-down"), "second stack (SES outage)") as s:
+        yield s
 
 
 def test_ses_down_keeps_the_journal_and_parks_the_email_in_the_failure_queue(own_stack: Stack) -> None:
