@@ -107,7 +107,7 @@ def unlock(token: str) -> Any:
             raise
         unlocked = recipient.unlock(token, code, store)
     except WrongCode as exc:
-        return _error(exc, link or recipient.find(token, store) if _html() else None)
+        return _error(exc, exc.link)
     except DomainError as exc:
         return _error(exc, link)
     answer = recipient.unlocked_json(token, unlocked)

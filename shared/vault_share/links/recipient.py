@@ -92,7 +92,7 @@ def unlock(token: str, code: str, store: LinkStore) -> Unlocked:
             continue
         if counted.status == "locked":
             raise link_gone("locked")
-        raise WrongCode(attemptsLeft=MAX_ATTEMPTS - counted.failed_attempts)
+        raise WrongCode(counted, MAX_ATTEMPTS - counted.failed_attempts)
     raise Conflict("Trop de tentatives simultanées, réessayez.", code="concurrent_attempts")
 
 

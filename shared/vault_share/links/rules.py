@@ -17,6 +17,11 @@ class WrongCode(DomainError):
     code = "wrong_code"
     message = "Code incorrect."
 
+    def __init__(self, link: Link, attempts_left: int) -> None:
+        super().__init__(attemptsLeft=attempts_left)
+        # The link as the attempt left it, for the page that asks again (never serialised).
+        self.link = link
+
 
 def link_gone(status: str) -> Gone:
     messages = {
