@@ -163,3 +163,15 @@ def owner() -> User:
 @pytest.fixture
 def make_user() -> Callable[[str], User]:
     return new_user
+
+
+def report(config: pytest.Config, line: str) -> None:
+    """Printed (never asserted): visible even with -q and output capture."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write("\n")  # progress dots leave the cursor mid-line
+        reporter.write_line(line)

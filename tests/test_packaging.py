@@ -32,7 +32,7 @@ from packaging.utils import canonicalize_name
 from devstack import template
 from devstack.events import RouteTable, build_event
 from devstack.template import ApiRoute, FunctionSpec
-from tests.fixtures import Aws, new_user
+from tests.fixtures import Aws, new_user, report
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIREMENTS = REPO / "shared" / "requirements.txt"
@@ -45,18 +45,6 @@ DOCUMENT = template.load()
 RESOURCES: dict[str, Any] = DOCUMENT["Resources"]
 FUNCTION_IDS = [lid for lid, res in RESOURCES.items() if res["Type"] == "AWS::Serverless::Function"]
 SPECS = {spec.logical_id: spec for spec in template.functions(DOCUMENT)}
-
-
-def report(config: pytest.Config, line: str) -> None:
-    """Printed (never asserted): visible even with -q and output capture."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        print(line)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write("\n")
-        reporter.write_line(line)
 
 
 # ---------------------------------------------------------------- (a) requirements

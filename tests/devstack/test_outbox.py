@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from vault_share.adapters.mailer import Email, Mailer
 
 from devstack import outbox
@@ -19,20 +18,8 @@ SENDER = "no-reply@vault-share.test"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ENDPOINT_URL", endpoint)
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        env.setenv("AWS_REGION", REGION)
-        boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
-        yield endpoint
-    server.stop()
+def verified_sender(moto_server: str) -> None:
+    boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
 
 
 @pytest.fixture(autouse=True)

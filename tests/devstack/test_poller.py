@@ -18,7 +18,6 @@ from aws_lambda_powertools.utilities.parser.models.dynamodb import (
     DynamoDBStreamLambdaOnFailureDestinationModel,
     DynamoDBStreamModel,
 )
-from moto.server import ThreadedMotoServer
 
 from devstack.poller import PollTarget, StreamPoller, lambda_record
 from devstack.template import StreamMapping
@@ -64,22 +63,6 @@ SAMPLE: dict[str, Any] = {
         },
     ]
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ENDPOINT_URL", endpoint)
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        env.setenv("AWS_REGION", REGION)
-        yield endpoint
-    server.stop()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ import pytest
 import urllib3
 
 from devstack.client import ApiClient
+from tests.fixtures import report
 
 REPO = Path(__file__).resolve().parents[2]
 READY_DEADLINE_SECONDS = 60.0
@@ -57,18 +58,6 @@ def readme_environment() -> dict[str, str]:
         for name, value in os.environ.items()
         if name not in injected and not name.startswith(("AWS_", "POWERTOOLS_"))
     }
-
-
-def report(config: pytest.Config, line: str) -> None:
-    """Printed (never asserted): visible even with -q and output capture."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        print(line)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write("\n")  # progress dots leave the cursor mid-line
-        reporter.write_line(line)
 
 
 @dataclass
