@@ -6,7 +6,6 @@ template is refused loudly, so a new resource cannot be silently missing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -149,7 +148,3 @@ class Provisioner:
 def stream_arns(resolver: Resolver) -> dict[str, str]:
     """Table logical id -> stream ARN, for the poller."""
     return {lid: attrs["StreamArn"] for lid, attrs in resolver.attributes.items() if "StreamArn" in attrs}
-
-
-def dump(resolver: Resolver) -> str:
-    return json.dumps({"refs": resolver.refs, "attributes": resolver.attributes}, indent=2)

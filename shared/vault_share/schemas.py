@@ -15,4 +15,3 @@ class ApiModel(BaseModel):
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Id = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
