@@ -23,6 +23,12 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 LocalHandler = Callable[[str, bytes, dict[str, str]], HttpAnswer]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The listen backlog: socketserver's default (5) resets bursts of concurrent clients.
+    request_queue_size = 128
+
+
 def json_answer(status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> HttpAnswer:
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
     return HttpAnswer(status, [("Content-Type", "application/json"), *(headers or [])], payload)
@@ -44,8 +50,7 @@ class Gateway:
         self.authorizer: CognitoAuthorizer | None = None
         self.cors: dict[str, str] = {}
         self.local_routes: dict[tuple[str, str], LocalHandler] = {}
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     def mount(
