@@ -86,6 +86,25 @@ def new_user(name: str = "user") -> User:
     return User(uid, f"{name}.{uid[:8]}@example.fr")
 
 
+def add_member(vault_id: str, user: User, role: str, vault_name: str = "Garage des Lilas") -> None:
+    """Give `user` a role in the vault directly in the table (guests and members have no API yet)."""
+    from vault_share import clock
+    from vault_share.vault.models import MemberItem, member_sk, vault_pk
+
+    MemberItem(
+        vault_pk(vault_id),
+        member_sk(user.user_id),
+        vault_id=vault_id,
+        user_id=user.user_id,
+        role=role,
+        vault_name=vault_name,
+        email=user.email,
+        gsi1pk=f"USER#{user.user_id}",
+        gsi1sk=f"VAULT#{vault_id}",
+        created_at=clock.iso(clock.now()),
+    ).save()
+
+
 @dataclass
 class HttpResult:
     status: int

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from moto.server import ThreadedMotoServer
@@ -21,3 +23,15 @@ def moto_server() -> Iterator[str]:
             env.setenv(name, value)
         yield endpoint
     server.stop()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 3.0) -> Any:
+    """The predicate's first truthy result, polled every 10 ms up to `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.parser.models.dynamodb import (
 
 from devstack.poller import PollTarget, StreamPoller, lambda_record
 from devstack.template import StreamMapping
+from tests.devstack.conftest import wait_for
 
 REGION = "eu-west-3"
 # The event Lambda delivers, per the AWS documentation (the team's shared sample, events/dynamodb-stream.json):
@@ -131,17 +132,6 @@ class Recorder:
     @property
     def records(self) -> list[dict[str, Any]]:
         return [r for event in self.calls for r in event["Records"]]
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 3.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 def start(pollers: list[StreamPoller], *targets: PollTarget) -> StreamPoller:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ from vault_share import clock
 
 from devstack.scheduler import Scheduler, ScheduleTarget
 from devstack.template import Schedule
+from tests.devstack.conftest import wait_for
 
 HOUR = 3600
 RELAUNCH = Schedule("InviteFunction", "Reminders", HOUR, '{"task": "relaunch"}')
@@ -31,17 +31,6 @@ def schedulers() -> Iterator[list[Scheduler]]:
     yield made
     for scheduler in made:
         scheduler.stop()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 3.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 class Calls:

@@ -28,11 +28,11 @@ import pytest
 import requests
 from moto.ses.models import ses_backends
 from vault_share import clock
-from vault_share.vault.models import DocumentItem, MemberItem, document_sk, member_sk, vault_pk
+from vault_share.vault.models import DocumentItem, document_sk, vault_pk
 
 from devstack.outbox import parse_raw_email
 from tests.conftest import REGION
-from tests.fixtures import ACCOUNT, Api, HttpResult, User, new_user
+from tests.fixtures import ACCOUNT, Api, HttpResult, User, add_member, new_user
 
 BASE_URL = "https://api.vault-share.test/v1"
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -273,21 +273,6 @@ def dossier_with_docs(api: Api, owner: User, vault_id: str, count: int = 2) -> t
         for i in range(count)
     ]
     return dossier_id, docs
-
-
-def add_member(vault_id: str, user: User, role: str, vault_name: str = "Garage des Lilas") -> None:
-    MemberItem(
-        vault_pk(vault_id),
-        member_sk(user.user_id),
-        vault_id=vault_id,
-        user_id=user.user_id,
-        role=role,
-        vault_name=vault_name,
-        email=user.email,
-        gsi1pk=f"USER#{user.user_id}",
-        gsi1sk=f"VAULT#{vault_id}",
-        created_at=clock.iso(clock.now()),
-    ).save()
 
 
 def build_world(api: Api) -> World:

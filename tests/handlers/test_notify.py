@@ -31,12 +31,11 @@ from vault_share import clock, expiry
 from vault_share.adapters.mailer import Email, Mailer
 from vault_share.journal.recorder import default_recorder
 from vault_share.links.store import Link, LinkStore, link_pk
-from vault_share.vault.models import MemberItem, member_sk, vault_pk
 
 from devstack.outbox import parse_raw_email
 from devstack.poller import lambda_record
 from tests.conftest import REGION
-from tests.fixtures import ACCOUNT, Api, Aws, HttpResult, User, new_user
+from tests.fixtures import ACCOUNT, Api, Aws, HttpResult, User, add_member, new_user
 
 SAMPLE_EVENT = Path("/work/shared/events/dynamodb-stream.json")
 LINK_TYPES = ("link.created", "link.used", "link.document_downloaded", "link.locked", "link.revoked", "link.expired")
@@ -266,21 +265,6 @@ def add_document(api: Api, owner: User, vault_id: str, dossier_id: str, name: st
     ok(api, "POST", f"{path}/{created['documentId']}/complete", user=owner)
     document_id: str = created["documentId"]
     return document_id
-
-
-def add_member(world: World, user: User) -> None:
-    MemberItem(
-        vault_pk(world.vault_id),
-        member_sk(user.user_id),
-        vault_id=world.vault_id,
-        user_id=user.user_id,
-        role="member",
-        vault_name="Garage des Lilas",
-        email=user.email,
-        gsi1pk=f"USER#{user.user_id}",
-        gsi1sk=f"VAULT#{world.vault_id}",
-        created_at=clock.iso(clock.now()),
-    ).save()
 
 
 @dataclass
@@ -667,7 +651,7 @@ class InvitationRun:
 def invitations(api: Api, aws: Aws, stream: SharesStream) -> InvitationRun:
     world = make_world(api)
     inviter = new_user("inviter")
-    add_member(world, inviter)
+    add_member(world.vault_id, inviter, "member")
     second = make_dossier(api, world.owner, world.vault_id, "Dossier sinistre")
     person = ok(
         api, "POST", f"/vaults/{world.vault_id}/persons", {"firstName": "Alain", "lastName": "Dupont"},
@@ -795,7 +779,7 @@ def test_the_inviter_gets_an_email_when_accepted_or_locked_only(invitations: Inv
 def test_an_invitation_naming_a_dossier_twice_writes_one_entry_there(api: Api, aws: Aws) -> None:
     world = make_world(api)
     inviter = new_user("inviter")
-    add_member(world, inviter)
+    add_member(world.vault_id, inviter, "member")
     person = ok(
         api, "POST", f"/vaults/{world.vault_id}/persons", {"firstName": "Jeanne", "lastName": "Martin"},
         user=world.owner, expect=201,
@@ -852,7 +836,7 @@ def test_one_failing_email_fails_its_record_only(
     users = [world.owner]
     for _ in range(4):
         users.append(new_user("member"))
-        add_member(world, users[-1])
+        add_member(world.vault_id, users[-1], "member")
     stream.skip()
     for user in users:  # create then use: 10 records, 5 of which e-mail their link's creator
         unlock(api, create_link(api, world, user=user))

@@ -29,9 +29,9 @@ from vault_share.journal.models import (
     notifications_pk,
     person_journal_pk,
 )
-from vault_share.vault.models import DocumentItem, GrantItem, MemberItem, document_sk, grant_sk, member_sk, vault_pk
+from vault_share.vault.models import DocumentItem, GrantItem, document_sk, grant_sk, vault_pk
 
-from tests.fixtures import Api, HttpResult, User, new_user
+from tests.fixtures import Api, HttpResult, User, add_member, new_user
 
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -156,22 +156,6 @@ def world(client: Client) -> World:
     client.ok("POST", base, user=owner)
     person = client.person(owner, vault_id, "Alain", "Dupont")
     return World(owner, vault_id, private_id, public_id, doc["documentId"], person["personId"])
-
-
-def add_member(vault_id: str, user: User, role: str) -> None:
-    now = clock.iso(clock.now())
-    MemberItem(
-        vault_pk(vault_id),
-        member_sk(user.user_id),
-        vault_id=vault_id,
-        user_id=user.user_id,
-        role=role,
-        vault_name="Garage des Lilas",
-        email=user.email,
-        gsi1pk=f"USER#{user.user_id}",
-        gsi1sk=f"VAULT#{vault_id}",
-        created_at=now,
-    ).save()
 
 
 def grant(vault_id: str, user: User, dossier_id: str) -> None:
