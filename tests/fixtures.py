@@ -53,6 +53,7 @@ def aws() -> Iterator[Aws]:
         import os
 
         os.environ["USER_POOL_ID"] = resolver.ref("UserPool")
+        os.environ["IDEMPOTENCY_KEY_ARN"] = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]  # MERGE: template
         get_settings.cache_clear()
         clients.reset()
         yield Aws(resolver)
