@@ -102,7 +102,7 @@ def _link_event(new: dict[str, Any], type_: str, at: str, email: bool = False, *
             "recipientEmail": new.get("recipientEmail"),
             "failedAttempts": int(new.get("failedAttempts") or 0),
             "expiresAt": new.get("expiresAt"),
-            "usedAt": new.get("usedAt"),
+            "status": state(LINK, new),
             "dossierId": new["dossierId"],
         },
         discriminator=details.get("documentId", ""),
