@@ -1036,6 +1036,14 @@ def test_unlock_with_a_form_post(api: Api, world: World) -> None:
     assert fetch(api, href, headers={"Cookie": grant_cookie(page).split(";")[0]}).status == 302
 
 
+def submit_page_form(api: Api, link: Created, code: str) -> HttpResult:
+    """The code form as a browser without JavaScript posts it."""
+    return call(
+        api, "POST", link.share, raw_body=f"code={code}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+    )  # fmt: skip
+
+
 def grant_cookie(page: HttpResult) -> str:
     [cookie] = [v for k, v in page.headers.items() if k.lower() == "set-cookie"]
     return cookie
@@ -1043,10 +1051,7 @@ def grant_cookie(page: HttpResult) -> str:
 
 def test_the_download_page_keeps_its_grant_in_a_cookie(api: Api, world: World) -> None:
     link = create(api, world)
-    page = call(
-        api, "POST", link.share, raw_body=f"code={link.code}".encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
-    )  # fmt: skip
+    page = submit_page_form(api, link, link.code)
     assert page.status == 200
     cookie = grant_cookie(page)
     name_value, *attributes = [part.strip() for part in cookie.split(";")]
@@ -1102,10 +1107,7 @@ def test_a_malformed_code_to_a_dead_link_is_410(api: Api, world: World, status: 
 
 def test_a_wrong_code_in_a_page_shows_the_form_again(api: Api, world: World) -> None:
     link = create(api, world)
-    page = call(
-        api, "POST", link.share, raw_body=f"code={wrong_code(link.code)}".encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
-    )  # fmt: skip
+    page = submit_page_form(api, link, wrong_code(link.code))
     assert page.status == 403
     assert_share_headers(page)
     text = assert_french_page(page)
