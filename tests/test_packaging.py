@@ -515,3 +515,45 @@ def test_an_unknown_route_is_reported(aws: Aws) -> None:
     )
     assert _is_route_not_found(loaded.call(loaded.pristine, event))
     assert loaded.call(loaded.marked, event)["body"] == Loaded.MARK
+
+
+# ---------------------------------------------------------------- (f) the repository stands alone
+
+# What would reach outside the clone: the sibling shared/ folder, its documents, an absolute path.
+# (Written so that these patterns do not match themselves.)
+OUTSIDE = re.compile(r"\.\./shared|/w[o]rk/|shared/(API|DESIGN)\.md|shared/e[v]ents")
+
+
+def outside_references(files: dict[str, str]) -> list[str]:
+    return [
+        f"{name}:{number}: {line.strip()}"
+        for name, text in files.items()
+        for number, line in enumerate(text.splitlines(), 1)
+        if OUTSIDE.search(line)
+    ]
+
+
+def test_nothing_tracked_names_a_path_outside_the_repository() -> None:
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, timeout=60
+    ).stdout.decode()
+    files = {}
+    for name in filter(None, listed.split("\0")):
+        path = REPO / name
+        if path.is_file():
+            files[name] = path.read_bytes().decode("utf-8", errors="replace")
+    assert len(files) > 50, f"git ls-files listed only {len(files)} files"
+    assert outside_references(files) == []
+
+
+def test_outside_references_are_seen() -> None:
+    """Guards the guard."""
+    samples = {
+        "a.md": "contract: ../" + "shared/" + "API.md",
+        "b.py": 'Path("/w' + 'ork/shared/x.json")',
+        "c.py": "see shared/e" + "vents/x.json",
+        "d.py": "nothing here",
+    }
+    assert [line.split(":")[0] for line in outside_references(samples)] == ["a.md", "b.py", "c.py"]
