@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -32,9 +31,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from devstack import template
-from devstack.events import RouteTable, build_event
+from devstack.events import build_event
+from devstack.functions import LambdaContext, handler_of, load_module
 from devstack.template import ApiRoute, FunctionSpec
-from tests.fixtures import Aws, new_user, report
+from tests.fixtures import Api, Aws, new_user, report
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIREMENTS = REPO / "shared" / "requirements.txt"  # the layer lock
@@ -49,6 +49,7 @@ DOCUMENT = template.load()
 RESOURCES: dict[str, Any] = DOCUMENT["Resources"]
 FUNCTION_IDS = [lid for lid, res in RESOURCES.items() if res["Type"] == "AWS::Serverless::Function"]
 SPECS = {spec.logical_id: spec for spec in template.functions(DOCUMENT)}
+EVENTS = Api()  # builds the API Gateway events (its handlers are not used: see Loaded)
 
 
 # ---------------------------------------------------------------- (a) requirements
@@ -540,20 +541,11 @@ class Loaded:
             app.not_found(lambda _exc: Response(status_code=404, content_type="application/json", body=self.MARK))
 
     def _load(self, flavour: str) -> ModuleType:
-        module_name, _, _ = self.spec.handler.rpartition(".")
-        path = self.spec.code_uri / f"{module_name.replace('.', '/')}.py"
-        module_spec = importlib.util.spec_from_file_location(f"_packaging_{self.spec.logical_id}_{flavour}", path)
-        assert module_spec is not None and module_spec.loader is not None
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        return module
+        return load_module(self.spec, f"packaging_{flavour}")
 
     def call(self, module: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
-        from devstack.functions import LambdaContext
-
-        handler = getattr(module, self.spec.handler.rpartition(".")[2])
         context = LambdaContext(function_name=self.spec.logical_id, invoked_function_arn=f"arn:{self.spec.logical_id}")
-        result: dict[str, Any] = handler(event, context)
+        result: dict[str, Any] = handler_of(module, self.spec)(event, context)
         return result
 
 
@@ -564,27 +556,10 @@ def handlers(aws: Aws) -> dict[str, Loaded]:
 
 def _event(api_route: ApiRoute) -> dict[str, Any]:
     path = _concrete(api_route.path)
-    table = RouteTable([r for spec in SPECS.values() for r in spec.routes])
-    matched, params, _ = table.match(api_route.method, path)
+    matched, _ = EVENTS.route(api_route.method, path)
     assert matched == api_route, f"the gateway routes {api_route.method} {path} to {matched}"
-    with_body = api_route.method in ("POST", "PUT", "PATCH")
-    headers = [("Accept", "application/json"), ("Host", "abcdef1234.execute-api.eu-west-3.amazonaws.com")]
-    if with_body:
-        headers.append(("Content-Type", "application/json"))
-    return build_event(
-        route=api_route,
-        path=path,
-        path_parameters=params,
-        method=api_route.method,
-        query="",
-        headers=headers,
-        body=b"{}" if with_body else b"",
-        source_ip="203.0.113.7",
-        stage="v1",
-        api_id="abcdef1234",
-        account="123456789012",
-        claims=new_user("packaging").claims if api_route.authorized else None,
-    )
+    body = {} if api_route.method in ("POST", "PUT", "PATCH") else None
+    return EVENTS.event(api_route.method, path, body, user=new_user("packaging"))
 
 
 def _is_route_not_found(result: dict[str, Any]) -> bool:
