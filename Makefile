@@ -1,18 +1,26 @@
 # Two commands do all the set-up: `make run` (local stack with a seeded demo)
-# and `make test` (every check). Each creates .venv and installs what it needs.
+# and `make test` (every check). Each creates .venv and installs what it needs,
+# exactly as locked: requirements-dev.txt (the dev environment) and
+# shared/requirements.txt (the Lambda layer, read by `sam build`), both with hashes.
+# Daily work: `make fmt`, `make unit`; `make lock` after changing pyproject.toml.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 3000
+DEV_LOCK := requirements-dev.txt
+LAYER_LOCK := shared/requirements.txt
+# `make lock UPGRADE=--upgrade` moves every pin to the newest release pyproject.toml allows;
+# without it, pins already in the locks are kept.
+UPGRADE ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint fmt unit bench lock clean
 
-$(STAMP): pyproject.toml shared/requirements.txt
+$(STAMP): pyproject.toml $(DEV_LOCK) $(LAYER_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 run: $(STAMP)
@@ -24,12 +32,28 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The fast tests (about a minute): unit, handler (moto in-process) and event-shape tests; no local stack, no browser.
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit tests/handlers tests/test_event_shapes.py -m "not e2e and not browser"
+
 test: lint
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The dev lock is universal (any OS, Python >= 3.11); the layer lock is for Lambda (python3.13,
+# arm64) and takes its versions from the dev lock, so that what is tested is what is shipped.
+lock: $(STAMP)
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes $(UPGRADE) -o $(DEV_LOCK)
+	$(BIN)/uv pip compile --quiet pyproject.toml --python-version 3.13 --python-platform aarch64-manylinux_2_28 \
+		--only-binary :all: --generate-hashes -c $(DEV_LOCK) -o $(LAYER_LOCK)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """API Gateway REST (payload 1.0) proxy events and the mapping of their answers.
 
-Shapes follow shared/events/apigw-rest-proxy.json exactly; tests compare them.
+Shapes follow tests/events/apigw-rest-proxy.json exactly; tests compare them.
 """
 
 from __future__ import annotations

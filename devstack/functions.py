@@ -44,29 +44,58 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def function_arn(spec: FunctionSpec, region: str, account: str) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{spec.logical_id}"
+
+
+def load_module(spec: FunctionSpec, label: str = "lambda") -> ModuleType:
+    """A new instance of the function's handler module, as a new execution environment imports it.
+
+    The file under CodeUri is executed afresh under a name of its own (`_<label>_<function>_<n>`),
+    so module-level state (resolver, clients, settings) is never shared between instances.
+    The layer (vault_share) is importable as it is on Lambda's /opt/python.
+    """
+    module_name, _, _ = spec.handler.rpartition(".")
+    path = spec.code_uri / f"{module_name.replace('.', '/')}.py"
+    module_spec = importlib.util.spec_from_file_location(f"_{label}_{spec.logical_id}_{next(_instance_numbers)}", path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def handler_of(module: ModuleType, spec: FunctionSpec) -> Handler:
+    """The callable template.yaml's Handler names in that module."""
+    handler: Handler = getattr(module, spec.handler.rpartition(".")[2])
+    return handler
+
+
+def load_handler(spec: FunctionSpec, label: str = "lambda") -> Handler:
+    return handler_of(load_module(spec, label), spec)
+
+
 class FunctionPool:
     """Warm instances of one function's handler module; grows with concurrency."""
 
     def __init__(self, spec: FunctionSpec, region: str, account: str) -> None:
         self.spec = spec
         self.name = spec.logical_id
-        self.arn = f"arn:aws:lambda:{region}:{account}:function:{spec.logical_id}"
-        module_name, _, self._attr = spec.handler.rpartition(".")
-        self._path = spec.code_uri / f"{module_name.replace('.', '/')}.py"
-        self._idle: list[Callable[[dict[str, Any], Any], Any]] = []
+        self.arn = function_arn(spec, region, account)
+        self._idle: list[Handler] = []
         self._lock = threading.Lock()
         self.instances = 0
 
-    def _load(self) -> Callable[[dict[str, Any], Any], Any]:
-        name = f"_lambda_{self.name}_{next(_instance_numbers)}"
-        module_spec = importlib.util.spec_from_file_location(name, self._path)
-        if module_spec is None or module_spec.loader is None:
-            raise ImportError(f"cannot load {self._path}")
-        module: ModuleType = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
+    def _load(self) -> Handler:
+        handler = load_handler(self.spec)
         self.instances += 1
-        handler: Callable[[dict[str, Any], Any], Any] = getattr(module, self._attr)
         return handler
+
+    def context(self) -> LambdaContext:
+        return LambdaContext(function_name=self.name, invoked_function_arn=self.arn)
 
     def warm_up(self) -> None:
         with self._lock:
@@ -79,7 +108,7 @@ class FunctionPool:
         if handler is None:
             handler = self._load()
         try:
-            return handler(event, LambdaContext(function_name=self.name, invoked_function_arn=self.arn))
+            return handler(event, self.context())
         finally:
             with self._lock:
                 self._idle.append(handler)

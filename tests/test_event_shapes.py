@@ -1,6 +1,6 @@
 """The local gateway's events are API Gateway's events: same keys, nesting and JSON types as the samples.
 
-Samples: shared/events beside the repository (AWS's documented shapes). Also unit tests of
+Samples: tests/events (AWS's documented shapes, see its README). Also unit tests of
 the gateway's routing (RouteTable) and of the mapping of Lambda answers (map_response).
 """
 
@@ -29,7 +29,7 @@ from devstack.gateway import Gateway
 from devstack.template import ApiRoute
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "events"
+SAMPLES = REPO / "tests" / "events"
 
 REGION = "eu-west-3"
 ACCOUNT = "123456789012"
@@ -42,7 +42,7 @@ REQUEST_TIME = "%d/%b/%Y:%H:%M:%S %z"
 
 def sample(name: str) -> dict[str, Any]:
     path = SAMPLES / name
-    assert path.is_file(), f"sample {path} not found: shared/events must sit beside the repository"
+    assert path.is_file(), f"sample {path} not found"
     loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
 

@@ -1,6 +1,6 @@
 """What gets deployed loads and routes the way Lambda and API Gateway will use it.
 
-- the layer's requirements are the package's dependencies;
+- the layer's lock pins the package's dependencies, at the versions the dev lock tests;
 - every handler imports with its CodeUri and the layer on sys.path and nothing else;
 - CodeUris hold the handler only; template.yaml lints and keeps runtime, architecture,
   layer, tracing and log retention on every function;
@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -21,21 +20,26 @@ import sysconfig
 import time
 import tomllib
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from devstack import template
-from devstack.events import RouteTable, build_event
+from devstack.events import build_event
+from devstack.functions import LambdaContext, handler_of, load_module
 from devstack.template import ApiRoute, FunctionSpec
-from tests.fixtures import Aws, new_user, report
+from tests.fixtures import Api, Aws, new_user, report
 
 REPO = Path(__file__).resolve().parents[1]
-REQUIREMENTS = REPO / "shared" / "requirements.txt"
+REQUIREMENTS = REPO / "shared" / "requirements.txt"  # the layer lock
+DEV_LOCK = REPO / "requirements-dev.txt"
+MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
 PYPROJECT = REPO / "pyproject.toml"
 LAYER_CACHE = REPO / "build" / "layer-test"
 RUNTIME = "python3.13"
@@ -45,6 +49,7 @@ DOCUMENT = template.load()
 RESOURCES: dict[str, Any] = DOCUMENT["Resources"]
 FUNCTION_IDS = [lid for lid, res in RESOURCES.items() if res["Type"] == "AWS::Serverless::Function"]
 SPECS = {spec.logical_id: spec for spec in template.functions(DOCUMENT)}
+EVENTS = Api()  # builds the API Gateway events (its handlers are not used: see Loaded)
 
 
 # ---------------------------------------------------------------- (a) requirements
@@ -63,24 +68,113 @@ def normalized(line: str) -> str:
 
 
 def requirements_txt(text: str) -> list[str]:
+    """The requirement lines of a requirements file: comments dropped, continued lines joined."""
     lines = []
-    for raw in text.splitlines():
+    for raw in text.replace("\\\n", " ").splitlines():
         line = raw.split(" #", 1)[0].strip()
         if line and not line.startswith("#"):
             lines.append(line)
     return lines
 
 
-def test_layer_requirements_are_the_package_dependencies() -> None:
-    layer = sorted(normalized(line) for line in requirements_txt(REQUIREMENTS.read_text(encoding="utf-8")))
+@dataclass(frozen=True)
+class Pin:
+    name: str
+    version: str
+    marker: str
+    hashes: tuple[str, ...]
+
+
+def pins(path: Path) -> dict[str, list[Pin]]:
+    """A lock's pins by package name; fails on any line that is not `name==version ... --hash=...`."""
+    found: dict[str, list[Pin]] = {}
+    for line in requirements_txt(path.read_text(encoding="utf-8")):
+        spec, *options = line.split(" --hash=")
+        requirement = Requirement(spec)
+        pinned = [s.version for s in requirement.specifier if s.operator == "=="]
+        assert len(requirement.specifier) == 1 and pinned, f"{path.name}: not pinned with ==: {line!r}"
+        assert options, f"{path.name}: no --hash for {spec!r}"
+        name = canonicalize_name(requirement.name)
+        marker = str(requirement.marker or "")
+        found.setdefault(name, []).append(Pin(name, pinned[0], marker, tuple(o.strip() for o in options)))
+    return found
+
+
+def project_requirements(group: str | None = None) -> list[Requirement]:
+    """pyproject.toml's ranges: the runtime dependencies, or an optional group."""
     with PYPROJECT.open("rb") as fh:
-        project = sorted(normalized(line) for line in tomllib.load(fh)["project"]["dependencies"])
-    assert layer, "shared/requirements.txt lists nothing"
-    assert len(set(layer)) == len(layer), f"duplicates in shared/requirements.txt: {layer}"
-    assert layer == project, (
-        f"only in shared/requirements.txt: {sorted(set(layer) - set(project))}; "
-        f"only in pyproject.toml: {sorted(set(project) - set(layer))}"
+        project = tomllib.load(fh)["project"]
+    lines = project["dependencies"] if group is None else project["optional-dependencies"][group]
+    return [Requirement(line) for line in lines]
+
+
+def assert_within_ranges(lock: Path, requirements: list[Requirement]) -> None:
+    locked = pins(lock)
+    for requirement in requirements:
+        name = canonicalize_name(requirement.name)
+        assert name in locked, f"{lock.name} does not pin {requirement} (pyproject.toml): run `make lock`"
+        for pin in locked[name]:
+            assert requirement.specifier.contains(pin.version, prereleases=True), (
+                f"{lock.name} pins {name}=={pin.version}, outside pyproject.toml's {requirement}: run `make lock`"
+            )
+
+
+def test_layer_lock_pins_the_package_dependencies() -> None:
+    """shared/requirements.txt (what sam build installs) pins, with hashes, every runtime dependency in its range."""
+    assert pins(REQUIREMENTS), "shared/requirements.txt lists nothing"
+    assert_within_ranges(REQUIREMENTS, project_requirements())
+    assert all(pin.marker == "" for pinned in pins(REQUIREMENTS).values() for pin in pinned), (
+        "the layer lock is for one platform (Lambda): no markers expected"
     )
+
+
+def test_dev_lock_pins_the_dev_environment() -> None:
+    assert_within_ranges(DEV_LOCK, project_requirements() + project_requirements("dev"))
+
+
+def test_layer_and_dev_lock_agree() -> None:
+    """Every package of the layer is tested at the very version it ships with."""
+    dev = pins(DEV_LOCK)
+    differ = {
+        name: (pinned[0].version, sorted({pin.version for pin in dev.get(name, [])}))
+        for name, pinned in pins(REQUIREMENTS).items()
+        if {pin.version for pin in dev.get(name, [])} != {pinned[0].version}
+    }
+    assert differ == {}, f"layer version vs dev lock versions: {differ} (run `make lock`)"
+
+
+@pytest.mark.parametrize("lock", [REQUIREMENTS, DEV_LOCK], ids=lambda p: p.name)
+def test_locks_say_how_they_are_made(lock: Path) -> None:
+    header = lock.read_text(encoding="utf-8").split("\n", 2)[:2]
+    assert header[0].startswith("# This file was autogenerated by uv"), header
+    assert header[1].startswith("#    uv pip compile pyproject.toml ") and "--generate-hashes" in header[1], header
+    assert f"-o {lock.relative_to(REPO)}" in header[1], header
+    assert f"-o $({'LAYER_LOCK' if lock == REQUIREMENTS else 'DEV_LOCK'})" in MAKEFILE, "make lock writes it"
+
+
+def test_lock_parsing_sees_what_is_wrong(tmp_path: Path) -> None:
+    """Guards the guards: a range, a missing hash, a version apart are reported."""
+    lock = tmp_path / "lock.txt"
+    lock.write_text("# header\nboto3==1.40.1 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n    # via x\n")
+    assert pins(lock) == {"boto3": [Pin("boto3", "1.40.1", "", ("sha256:aa", "sha256:bb"))]}
+    with pytest.raises(AssertionError, match="outside"):
+        assert_within_ranges(lock, [Requirement("boto3>=1.41")])
+    with pytest.raises(AssertionError, match="does not pin"):
+        assert_within_ranges(lock, [Requirement("pydantic>=2")])
+    lock.write_text("boto3>=1.40 --hash=sha256:aa\n")
+    with pytest.raises(AssertionError, match="not pinned"):
+        pins(lock)
+    lock.write_text("boto3==1.40.1\n")
+    with pytest.raises(AssertionError, match="no --hash"):
+        pins(lock)
+
+
+def test_pre_commit_runs_the_locked_ruff() -> None:
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (ruff,) = [repo for repo in config["repos"] if repo["repo"].endswith("/ruff-pre-commit")]
+    (pin,) = pins(DEV_LOCK)["ruff"]
+    assert ruff["rev"] == f"v{pin.version}", f"pre-commit runs ruff {ruff['rev']}, the dev lock pins {pin.version}"
+    assert {hook["id"] for hook in ruff["hooks"]} >= {"ruff-check", "ruff-format"}
 
 
 def test_requirement_normalization_tells_specifiers_apart() -> None:
@@ -99,7 +193,7 @@ def _python_tag() -> str:
 
 @pytest.fixture(scope="session")
 def layer(request: pytest.FixtureRequest) -> Path:
-    """The layer's /opt/python: pip install -r shared/requirements.txt, plus vault_share.
+    """The layer's /opt/python: pip install --require-hashes -r shared/requirements.txt, plus vault_share.
 
     Dependencies are built once and cached under build/layer-test/<hash of the requirements and the
     interpreter>; vault_share is copied afresh every session (it changes far more often).
@@ -121,6 +215,8 @@ def layer(request: pytest.FixtureRequest) -> Path:
             "--disable-pip-version-check",
             "--no-warn-script-location",
             "--no-input",
+            "--require-hashes",
+            "--only-binary=:all:",
             "--target",
             str(building / "python"),
             "-r",
@@ -140,6 +236,31 @@ def layer(request: pytest.FixtureRequest) -> Path:
     seconds = time.monotonic() - started
     report(request.config, f"packaging: layer {'built' if cold else 'reused'} in {seconds:.1f} s ({folder})")
     return python
+
+
+def test_layer_lock_installs_on_lambda(tmp_path: Path) -> None:
+    """Each pin of the layer lock has a wheel for python3.13 on arm64 Lambda, and its hash is in the lock.
+
+    pip fetches them as sam build does for the layer (wheels for the target platform only).
+    Checked once per version of the lock (a stamp under build/layer-test).
+    """
+    key = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:16]
+    stamp = LAYER_CACHE / f"lambda-{key}.ok"
+    if stamp.is_file():
+        return
+    command = [
+        *(sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-input"),
+        *("--require-hashes", "--no-deps", "--only-binary=:all:", "--implementation", "cp"),
+        *("--python-version", "3.13", "--abi", "cp313", "--abi", "abi3", "--abi", "none"),
+        *("--platform", "manylinux_2_28_aarch64", "--platform", "manylinux2014_aarch64", "--platform", "any"),
+        *("-d", str(tmp_path), "-r", str(REQUIREMENTS)),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
+    downloaded = {canonicalize_name(path.name.split("-", 1)[0]) for path in tmp_path.glob("*.whl")}
+    assert downloaded == set(pins(REQUIREMENTS)), f"no Lambda wheel for {set(pins(REQUIREMENTS)) - downloaded}"
+    LAYER_CACHE.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(" ".join(sorted(downloaded)) + "\n", encoding="utf-8")
 
 
 def _refresh_package(python: Path) -> None:
@@ -420,20 +541,11 @@ class Loaded:
             app.not_found(lambda _exc: Response(status_code=404, content_type="application/json", body=self.MARK))
 
     def _load(self, flavour: str) -> ModuleType:
-        module_name, _, _ = self.spec.handler.rpartition(".")
-        path = self.spec.code_uri / f"{module_name.replace('.', '/')}.py"
-        module_spec = importlib.util.spec_from_file_location(f"_packaging_{self.spec.logical_id}_{flavour}", path)
-        assert module_spec is not None and module_spec.loader is not None
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        return module
+        return load_module(self.spec, f"packaging_{flavour}")
 
     def call(self, module: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
-        from devstack.functions import LambdaContext
-
-        handler = getattr(module, self.spec.handler.rpartition(".")[2])
         context = LambdaContext(function_name=self.spec.logical_id, invoked_function_arn=f"arn:{self.spec.logical_id}")
-        result: dict[str, Any] = handler(event, context)
+        result: dict[str, Any] = handler_of(module, self.spec)(event, context)
         return result
 
 
@@ -444,27 +556,10 @@ def handlers(aws: Aws) -> dict[str, Loaded]:
 
 def _event(api_route: ApiRoute) -> dict[str, Any]:
     path = _concrete(api_route.path)
-    table = RouteTable([r for spec in SPECS.values() for r in spec.routes])
-    matched, params, _ = table.match(api_route.method, path)
+    matched, _ = EVENTS.route(api_route.method, path)
     assert matched == api_route, f"the gateway routes {api_route.method} {path} to {matched}"
-    with_body = api_route.method in ("POST", "PUT", "PATCH")
-    headers = [("Accept", "application/json"), ("Host", "abcdef1234.execute-api.eu-west-3.amazonaws.com")]
-    if with_body:
-        headers.append(("Content-Type", "application/json"))
-    return build_event(
-        route=api_route,
-        path=path,
-        path_parameters=params,
-        method=api_route.method,
-        query="",
-        headers=headers,
-        body=b"{}" if with_body else b"",
-        source_ip="203.0.113.7",
-        stage="v1",
-        api_id="abcdef1234",
-        account="123456789012",
-        claims=new_user("packaging").claims if api_route.authorized else None,
-    )
+    body = {} if api_route.method in ("POST", "PUT", "PATCH") else None
+    return EVENTS.event(api_route.method, path, body, user=new_user("packaging"))
 
 
 def _is_route_not_found(result: dict[str, Any]) -> bool:
@@ -515,3 +610,45 @@ def test_an_unknown_route_is_reported(aws: Aws) -> None:
     )
     assert _is_route_not_found(loaded.call(loaded.pristine, event))
     assert loaded.call(loaded.marked, event)["body"] == Loaded.MARK
+
+
+# ---------------------------------------------------------------- (f) the repository stands alone
+
+# What would reach outside the clone: the sibling shared/ folder, its documents, an absolute path.
+# (Written so that these patterns do not match themselves.)
+OUTSIDE = re.compile(r"\.\./shared|/w[o]rk/|shared/(API|DESIGN)\.md|shared/e[v]ents")
+
+
+def outside_references(files: dict[str, str]) -> list[str]:
+    return [
+        f"{name}:{number}: {line.strip()}"
+        for name, text in files.items()
+        for number, line in enumerate(text.splitlines(), 1)
+        if OUTSIDE.search(line)
+    ]
+
+
+def test_nothing_tracked_names_a_path_outside_the_repository() -> None:
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, timeout=60
+    ).stdout.decode()
+    files = {}
+    for name in filter(None, listed.split("\0")):
+        path = REPO / name
+        if path.is_file():
+            files[name] = path.read_bytes().decode("utf-8", errors="replace")
+    assert len(files) > 50, f"git ls-files listed only {len(files)} files"
+    assert outside_references(files) == []
+
+
+def test_outside_references_are_seen() -> None:
+    """Guards the guard."""
+    samples = {
+        "a.md": "contract: ../" + "shared/" + "API.md",
+        "b.py": 'Path("/w' + 'ork/shared/x.json")',
+        "c.py": "see shared/e" + "vents/x.json",
+        "d.py": "nothing here",
+    }
+    assert [line.split(":")[0] for line in outside_references(samples)] == ["a.md", "b.py", "c.py"]

@@ -55,19 +55,7 @@ class Gone(DomainError):
     message = "Cette ressource n'est plus disponible."
 
 
-class PayloadTooLarge(DomainError):
-    status = 413
-    code = "payload_too_large"
-    message = "Requête trop volumineuse."
-
-
 class Unprocessable(DomainError):
     status = 422
     code = "validation_error"
     message = "Données invalides."
-
-
-class TooManyRequests(DomainError):
-    status = 429
-    code = "too_many_requests"
-    message = "Trop de requêtes, réessayez plus tard."

@@ -1,4 +1,4 @@
-"""Identifiers and secrets, all from the OS CSPRNG."""
+"""Identifiers and codes, all from the OS CSPRNG."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ import uuid
 def new_id() -> str:
     """Opaque resource id (links, documents, persons...)."""
     return uuid.uuid4().hex
-
-
-def new_token() -> str:
-    """URL-safe token with 256 random bits (contract: >= 128)."""
-    return secrets.token_urlsafe(32)
 
 
 def new_code() -> str:

@@ -1,4 +1,4 @@
-"""The local stack through HTTP only, as the front end and the acceptance tests see it (API.md)."""
+"""The local stack through HTTP only, as the front end and the acceptance tests see it (docs/http-contract.md)."""
 
 from __future__ import annotations
 

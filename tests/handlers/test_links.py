@@ -33,6 +33,7 @@ from vault_share import clock
 from vault_share.vault.models import DocumentItem, document_sk, vault_pk
 
 from devstack.outbox import parse_raw_email
+from tests import fixtures
 from tests.conftest import REGION
 from tests.fixtures import ACCOUNT, Api, HttpResult, User, add_member, new_user
 
@@ -235,15 +236,11 @@ def ok(result: HttpResult, status: int = 200) -> Any:
 
 
 def new_vault(api: Api, owner: User, name: str) -> str:
-    vault_id: str = ok(call(api, "POST", "/vaults", {"name": name}, user=owner), 201)["vaultId"]
-    return vault_id
+    return fixtures.new_vault(api, owner, name)
 
 
 def new_dossier(api: Api, owner: User, vault_id: str, name: str = "Clio 4 AB-123-CD") -> str:
-    dossier_id: str = ok(call(api, "POST", f"/vaults/{vault_id}/dossiers", {"name": name}, user=owner), 201)[
-        "dossierId"
-    ]
-    return dossier_id
+    return fixtures.new_dossier(api, owner, vault_id, name)
 
 
 def new_document(
@@ -256,16 +253,10 @@ def new_document(
     content_type: str = "application/pdf",
     complete: bool = True,
 ) -> Doc:
-    path = f"/vaults/{vault_id}/dossiers/{dossier_id}/documents"
-    body = {"fileName": file_name, "contentType": content_type, "size": len(content)}
-    answer = ok(call(api, "POST", path, body, user=owner), 201)
-    if complete:
-        # Where the presigned form would put the bytes (moto does not intercept plain HTTP).
-        key = answer["upload"]["fields"]["key"]
-        aws_client("s3").put_object(Bucket=os.environ["DOCUMENTS_BUCKET"], Key=key, Body=content)
-        done = ok(call(api, "POST", f"{path}/{answer['documentId']}/complete", user=owner))
-        assert done["status"] == "available"
-    return Doc(answer["documentId"], file_name, content_type, content)
+    document_id = fixtures.new_document(
+        api, owner, vault_id, dossier_id, file_name, content, content_type, complete=complete
+    )
+    return Doc(document_id, file_name, content_type, content)
 
 
 def dossier_with_docs(api: Api, owner: User, vault_id: str, count: int = 2) -> tuple[str, list[Doc]]:

@@ -2,7 +2,7 @@
 
 Link records are real: the link handlers write to the SharesTable in moto's in-process mock, its
 stream is read with the DynamoDB Streams API and every record is handed to the notify handler in
-the shape Lambda uses (devstack.poller.lambda_record, as /work/shared/events/dynamodb-stream.json).
+the shape Lambda uses (devstack.poller.lambda_record, as tests/events/dynamodb-stream.json).
 Invitations are not implemented yet: their items (shape documented in vault_share.journal.events)
 are written to the SharesTable by hand, or their records built by hand.
 """
@@ -37,7 +37,7 @@ from devstack.poller import lambda_record
 from tests.conftest import REGION
 from tests.fixtures import ACCOUNT, Api, Aws, HttpResult, User, add_member, new_user
 
-SAMPLE_EVENT = Path("/work/shared/events/dynamodb-stream.json")
+SAMPLE_EVENT = Path(__file__).resolve().parents[1] / "events" / "dynamodb-stream.json"
 LINK_TYPES = ("link.created", "link.used", "link.document_downloaded", "link.locked", "link.revoked", "link.expired")
 INVITATION_TYPES = (
     "invitation.sent",
@@ -154,7 +154,7 @@ def event_items() -> dict[str, int]:
 def hand_record(
     event_name: str, old: dict[str, Any] | None, new: dict[str, Any] | None, sequence: int, arn: str
 ) -> dict[str, Any]:
-    """A stream record built by hand in Lambda's shape (/work/shared/events/dynamodb-stream.json)."""
+    """A stream record built by hand in Lambda's shape (tests/events/dynamodb-stream.json)."""
     key = (new or old or {})["pk"]
     change: dict[str, Any] = {
         "ApproximateCreationDateTime": int(clock.now().timestamp()),
