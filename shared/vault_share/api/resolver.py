@@ -142,6 +142,7 @@ _FIELD_MESSAGES = {
     "missing": "Champ obligatoire.",
     "extra_forbidden": "Champ inconnu.",
     "string_type": "Doit être une chaîne de caractères.",
+    "string_unicode": "Texte non valide : caractère hors Unicode.",
     "string_too_short": "Trop court : au moins {min_length} caractère(s).",
     "string_too_long": "Trop long : au plus {max_length} caractères.",
     "string_pattern_mismatch": "Format non accepté.",
