@@ -122,7 +122,7 @@ def test_traced_flows(api: Api, aws: Aws) -> None:
     assert records
     assert notify(api, records) == {"batchItemFailures": []}
     # A scheduled task of the invitation function (its only traced path today).
-    assert api.pools["InviteFunction"].invoke({"task": "reminders"})["task"] == "reminders"
+    assert api.pools["InviteFunction"].invoke({"task": "relaunch"})["task"] == "relaunch"  # its schedule
 
     pepper = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["PEPPER_SECRET_ARN"])
     keep("pepper", pepper["SecretString"])
