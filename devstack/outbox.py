@@ -21,6 +21,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 LETTERS: list[dict[str, Any]] = []
 _LETTERS_LOCK = threading.Lock()
 
+_FOLDING = re.compile(r"\r?\n(?=[ \t])")
 _HTML_TAG = re.compile(r"<\s*(html|body|p|div|a|br|table|span|h[1-6])\b", re.IGNORECASE)
 
 
@@ -63,12 +64,21 @@ def _part_text(message: Message, subtype: str) -> str:
     return content if isinstance(content, str) else content.decode("utf-8", "replace")
 
 
+def _as_sent(message: Message, name: str) -> str:
+    """A header's value exactly as the message carries it: unfolded, never decoded (a decoded
+    From could show an address that is not the sender's)."""
+    values = [value for key, value in message.raw_items() if key.lower() == name.lower()]
+    return _FOLDING.sub("", str(values[0])).strip() if values else ""
+
+
 def parse_raw_email(raw: str | bytes, destinations: list[str] | None = None) -> dict[str, Any]:
-    """A MIME message (text and/or HTML parts) as {"to", "subject", "text", "html"}."""
+    """A MIME message (text and/or HTML parts) as {"from", "to", "subject", "text", "html"};
+    `from` is the From header as sent, the rest decoded."""
     data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
     message = email.message_from_bytes(data, policy=email.policy.default)
     headers = [str(message[h]) for h in ("To", "Cc") if message[h] is not None]
     return {
+        "from": _as_sent(message, "From"),
         # moto appends the To/Cc addresses to Destinations: one list, without repeats.
         "to": _unique_addresses([*(destinations or []), *headers]),
         "subject": str(message["Subject"] or ""),
@@ -93,6 +103,7 @@ def _emails(region: str, account: str) -> list[dict[str, Any]]:
             to = [a for key in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destinations.get(key, [])]
             result.append(
                 {
+                    "from": sent.source or "",  # SES writes the From header from Source
                     "to": _unique_addresses(to),
                     "subject": sent.subject or "",
                     "text": "" if is_html else body,
@@ -173,7 +184,11 @@ def _section(title: str, items: list[str], empty: str) -> str:
 
 
 def _email_html(mail: dict[str, Any]) -> str:
-    parts = [_fields([("À", ", ".join(mail.get("to", []))), ("Objet", mail.get("subject", ""))])]
+    parts = [
+        _fields(
+            [("De", mail.get("from", "")), ("À", ", ".join(mail.get("to", []))), ("Objet", mail.get("subject", ""))]
+        )
+    ]
     if mail.get("html"):
         # Sandboxed: no scripts, no same origin; links open in a new tab.
         document = '<base target="_blank">' + str(mail["html"])

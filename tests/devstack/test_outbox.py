@@ -57,7 +57,8 @@ def test_raw_email_with_accents_is_decoded() -> None:
         f"Second {tag}",
     ]  # oldest first
     first, second = emails
-    assert set(first) == {"to", "subject", "text", "html"}
+    assert set(first) == {"from", "to", "subject", "text", "html"}
+    assert first["from"] == f"vault-share <{SENDER}>"  # the header as sent
     assert first["to"] == ["helene.durand@example.fr"]  # no repeats although moto adds the To header
     assert first["text"].rstrip("\n") == "Bonjour Hélène,\nLe lien expire le 3 décembre à 18 h.\nÀ bientôt, l'équipe"
     assert first["html"].rstrip("\n") == "<p>Bonjour <strong>Hélène</strong>,</p><p>Le lien expire le 3 décembre.</p>"
@@ -85,6 +86,7 @@ def test_plain_send_email_is_accepted() -> None:
     )
     text, rich = find(outbox.collect(REGION, [])["emails"], "subject", tag)
     assert text == {
+        "from": SENDER,
         "to": ["a@example.fr", "b@example.fr"],
         "subject": f"Texte {tag}",
         "text": "Déjà envoyé",
@@ -144,6 +146,7 @@ def test_render_html_is_french_escaped_and_sandboxed() -> None:
         {
             "emails": [
                 {
+                    "from": "=?utf-8?q?=C3=89ric?= <no-reply@vault-share.test>",
                     "to": ["x@example.fr"],
                     "subject": "Ancien <script>alert(1)</script>",
                     "text": "Bonjour Hélène",
@@ -164,6 +167,7 @@ def test_render_html_is_french_escaped_and_sandboxed() -> None:
     for raw in ("<script>", "<b>186691", "<i>Lettre", "<img src=x>", '<p onclick="x()">'):
         assert raw not in page
     assert "Ancien &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<dt>De</dt><dd>=?utf-8?q?=C3=89ric?= &lt;no-reply@vault-share.test&gt;</dd>" in page
     assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in page
     assert (
         "srcdoc=" in page

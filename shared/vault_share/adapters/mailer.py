@@ -1,10 +1,18 @@
-"""E-mail through SES: one multipart (text + HTML) message per call."""
+"""E-mail through SES: one multipart (text + HTML) message per call.
+
+Header text comes from people (vault names, file names): it is made plain before it goes in.
+Python's email package decodes any RFC 2047 encoded word (`=?utf-8?q?...?=`) in the text it is
+given and writes the decoded text out, CRLF included, and mail clients decode them too: left as
+they are, a name would choose the From address or add headers of its own.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr
 from functools import cache
 from typing import Any
 
@@ -20,6 +28,28 @@ class Email:
     html: str
 
 
+# In a display name, what could read as an address (or its quoting) once decoded.
+_ADDRESS_LIKE = re.compile(r'[<>@"\\]')
+
+
+def header_text(text: str) -> str:
+    """Text a header carries as it is: no encoded word (each `=?` opener is broken by a space),
+    no control or invisible character (line breaks become spaces), one line."""
+    kept = []
+    for char in text.replace("=?", "= ?"):
+        kind = unicodedata.category(char)
+        if kind in ("Cc", "Zl", "Zp"):
+            kept.append(" ")
+        elif not kind.startswith("C"):
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def display_name(text: str) -> str:
+    """A sender's display name that cannot change the sender's address, however it is read."""
+    return header_text(_ADDRESS_LIKE.sub(" ", header_text(text)))
+
+
 class Mailer:
     def __init__(self, ses: Any, sender: str, sender_name: str = "vault-share") -> None:
         self._ses = ses
@@ -28,9 +58,10 @@ class Mailer:
 
     def send(self, email: Email, *, from_name: str | None = None) -> str:
         message = EmailMessage()
-        message["From"] = formataddr((from_name or self._sender_name, self._sender))
+        # The address is ours whatever the name holds: an Address object, never a string to parse.
+        message["From"] = Address(display_name=display_name(from_name or self._sender_name), addr_spec=self._sender)
         message["To"] = ", ".join(email.to)
-        message["Subject"] = email.subject
+        message["Subject"] = header_text(email.subject)
         message.set_content(email.text)
         message.add_alternative(email.html, subtype="html")
         answer = self._ses.send_raw_email(

@@ -26,6 +26,8 @@ from vault_share.settings import get_settings
 
 # Bodies are small JSON documents; files go straight to S3.
 MAX_BODY_BYTES = 64 * 1024
+# No body of the contract nests deeper than a few levels; Python's parser recurses once a level.
+MAX_JSON_DEPTH = 32
 
 logger = Logger(child=True)
 
@@ -55,16 +57,68 @@ def _body_size(app: APIGatewayRestResolver) -> int:
     return len(body.encode("utf-8"))
 
 
+# A string (escapes included, closing quote optional) or one bracket: what a depth count needs.
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests arrays and objects deeper than `limit`: one linear scan, brackets
+    inside strings ignored, that never recurses (the parser would, and fail with RecursionError)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        char = text[token.start()]
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return False
+
+
+def _json_loads(text: str) -> Any:
+    """The resolver's JSON parser (Powertools' validation reads the body through it)."""
+    if too_deep(text):
+        raise json.JSONDecodeError("nested too deeply", text, 0)
+    return json.loads(text)
+
+
+def _content_type(app: APIGatewayRestResolver) -> str:
+    return (app.current_event.headers.get("content-type") or "").strip().lower()
+
+
 def _is_json(app: APIGatewayRestResolver) -> bool:
-    content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
+    content_type = _content_type(app)
     return not content_type or content_type.startswith("application/json")
 
 
+def _is_form(app: APIGatewayRestResolver) -> bool:
+    return _content_type(app).startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def _nested_too_deep(app: APIGatewayRestResolver) -> bool:
+    """Any body but a form may reach a JSON parser (a route may read it itself): checked first."""
+    if not app.current_event.body or _is_form(app):
+        return False
+    try:
+        text = app.current_event.decoded_body or ""
+    except (ValueError, UnicodeDecodeError):  # not base64 or not UTF-8: not JSON either
+        return False
+    return too_deep(text)
+
+
 def _body_problem(app: APIGatewayRestResolver) -> Response | None:
-    """What is wrong with the body whatever the route expects: 413 if too big, 400 if a JSON
-    body is not a JSON object. (Powertools would take `[{...}]` for its first element.)"""
+    """What is wrong with the body whatever the route expects: 413 if too big, 400 if nested too
+    deeply or, for a JSON body, if not a JSON object. (Powertools would take `[{...}]` for its
+    first element.) Runs before any route."""
     if _body_size(app) > MAX_BODY_BYTES:
         return error_response(413, "payload_too_large", "Requête trop volumineuse.")
+    if _nested_too_deep(app):
+        return error_response(
+            400, "invalid_json", f"Le corps de la requête est trop imbriqué (au plus {MAX_JSON_DEPTH} niveaux)."
+        )
     if app.current_event.body and _is_json(app):
         try:
             body = app.current_event.json_body
@@ -88,6 +142,7 @@ _FIELD_MESSAGES = {
     "missing": "Champ obligatoire.",
     "extra_forbidden": "Champ inconnu.",
     "string_type": "Doit être une chaîne de caractères.",
+    "string_unicode": "Texte non valide : caractère hors Unicode.",
     "string_too_short": "Trop court : au moins {min_length} caractère(s).",
     "string_too_long": "Trop long : au plus {max_length} caractères.",
     "string_pattern_mismatch": "Format non accepté.",
@@ -164,6 +219,7 @@ def make_resolver(*, cors: bool = True) -> APIGatewayRestResolver:
         enable_validation=True,
         cors=cors_config,
         serializer=partial(json.dumps, separators=(",", ":"), ensure_ascii=False),
+        json_body_deserializer=_json_loads,
     )
 
     # Powertools validates the request before any middleware runs: the body checks run in the

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from vault_share import clock
 from vault_share.adapters.mailer import Email
 from vault_share.i18n import date_time_fr, plural
 from vault_share.links.store import Link
 from vault_share.pages import e
-
-_ADDRESS_LIKE = re.compile(r'[<>@"\\]')
 
 
 def one_line(text: str) -> str:
@@ -20,9 +16,8 @@ def one_line(text: str) -> str:
 
 
 def from_name(link: Link) -> str:
-    """The sender's display name. Without the characters of an address: a vault named
-    "Éric <eric@example.fr>" must not read, once decoded, as another sender's address."""
-    return f"{one_line(_ADDRESS_LIKE.sub(' ', link.vault_name))} via vault-share"
+    """The sender's display name; the mailer keeps it from reading as an address."""
+    return f"{link.vault_name} via vault-share"
 
 
 def link_email(link: Link, url: str) -> Email:

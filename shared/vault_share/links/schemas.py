@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
-from vault_share.schemas import ApiModel
+from vault_share.schemas import ApiModel, multiline
 from vault_share.vault.schemas import Email
 
 MAX_DOCUMENTS = 50
@@ -24,7 +24,9 @@ class CreateLink(ApiModel):
     recipient_email: Email | None = None
     # Strict: "12", 12.0 or true are mistakes of the client, not a duration.
     expires_in_hours: StrictInt = Field(default=168, ge=1, le=720)
-    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    message: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multiline)] | None
+    ) = None
 
     @field_validator("document_ids")
     @classmethod

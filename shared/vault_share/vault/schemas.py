@@ -7,16 +7,19 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from vault_share.contact import normalize_email, normalize_mobile
-from vault_share.schemas import ApiModel, Name
+from vault_share.schemas import ApiModel, Name, file_name, one_line
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)]
 Mobile = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalize_mobile)]
 FileName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f\x7f]+$")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^/\\]+$"),
+    AfterValidator(file_name),
 ]
-ContentType = Annotated[str, StringConstraints(max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$")]
+# ASCII only: in a pattern, \w would take any letter of any script.
+ContentType = Annotated[str, StringConstraints(max_length=100, pattern=r"^[A-Za-z0-9_.+-]+/[A-Za-z0-9_.+-]+$")]
 
 
 class _Body(ApiModel):
@@ -44,11 +47,19 @@ class CreateDocument(_Body):
 
 
 class PostalAddressIn(_Body):
-    line1: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    line1: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(one_line)
+    ]
+    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(one_line)] | None = (
+        None
+    )
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z -]{3,10}$")]
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    country: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)] = "France"
+    city: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(one_line)
+    ]
+    country: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), AfterValidator(one_line)
+    ] = "France"
 
 
 class CreatePerson(_Body):
