@@ -8,16 +8,20 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from vault_share.adapters.documents import default_store
+from vault_share.adapters.aws import client
+from vault_share.adapters.documents import DocumentStore
 from vault_share.api.auth import Caller, caller_from_event
 from vault_share.api.resolver import json_response, make_resolver
 from vault_share.journal.reads import DEFAULT_PAGE, MAX_PAGE
+from vault_share.settings import get_settings
 from vault_share.vault import service
 from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
 
 logger = Logger()
 tracer = Tracer()
 app = make_resolver()
+# Built once per container; the use cases take them as arguments. PynamoDB models are their own store.
+documents = DocumentStore(client("s3"), get_settings().documents_bucket)
 
 # Ids are opaque: a malformed one is simply not found (404), like any other unknown id (service checks).
 PathId = Annotated[str, Path(min_length=1, max_length=1024)]
@@ -53,12 +57,12 @@ def get_dossier(vaultId: VaultId, dossierId: DossierId) -> Any:  # noqa: N803
 
 @app.post("/vaults/<vaultId>/dossiers/<dossierId>/documents")
 def create_document(vaultId: VaultId, dossierId: DossierId, body: Annotated[CreateDocument, Body()]) -> Any:  # noqa: N803
-    return json_response(201, service.create_document(caller(), vaultId, dossierId, body, default_store()))
+    return json_response(201, service.create_document(caller(), vaultId, dossierId, body, documents))
 
 
 @app.post("/vaults/<vaultId>/dossiers/<dossierId>/documents/<documentId>/complete")
 def complete_document(vaultId: VaultId, dossierId: DossierId, documentId: PathId) -> Any:  # noqa: N803
-    return json_response(200, service.complete_document(caller(), vaultId, dossierId, documentId, default_store()))
+    return json_response(200, service.complete_document(caller(), vaultId, dossierId, documentId, documents))
 
 
 @app.get("/vaults/<vaultId>/dossiers/<dossierId>/journal")

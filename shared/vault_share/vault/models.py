@@ -89,6 +89,8 @@ class DocumentItem(_VaultTableModel):
     size = NumberAttribute()
     status = UnicodeAttribute()  # pending | available
     s3_key = UnicodeAttribute(attr_name="s3Key")
+    # The S3 object version checked at `complete`: what is shared, whatever is uploaded later.
+    version_id = UnicodeAttribute(attr_name="versionId", null=True)
 
 
 class GrantItem(_VaultTableModel):

@@ -196,9 +196,12 @@ def complete_document(
     stored = store.head(doc.s3_key)
     if stored is None:
         raise Conflict("Aucun fichier n'a été déposé pour ce document.", code="upload_missing")
+    actions = [m.DocumentItem.status.set("available"), m.DocumentItem.size.set(stored.size)]
+    if stored.version_id is not None:  # the version checked here is the one links will serve
+        actions.append(m.DocumentItem.version_id.set(stored.version_id))
     try:
         doc.update(
-            actions=[m.DocumentItem.status.set("available"), m.DocumentItem.size.set(stored.size)],
+            actions=actions,
             condition=m.DocumentItem.status == "pending",
         )
     except UpdateError as exc:
