@@ -10,11 +10,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.aws import client
 from vault_share.adapters.documents import DocumentStore
-from vault_share.api.auth import Caller, caller_from_event
 from vault_share.api.resolver import json_response, make_resolver
 from vault_share.journal.reads import DEFAULT_PAGE, MAX_PAGE
 from vault_share.settings import get_settings
 from vault_share.vault import service
+from vault_share.vault.access import Caller, caller_from_event
 from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
 
 logger = Logger()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
@@ -10,72 +9,17 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from vault_share import clock, ids
 from vault_share.adapters.documents import DocumentStore
-from vault_share.api.auth import Caller
 from vault_share.contact import search_key
-from vault_share.errors import Conflict, Forbidden, NotFound
+from vault_share.errors import Conflict
 from vault_share.journal.models import dossier_journal_pk, notifications_pk, person_journal_pk
 from vault_share.journal.reads import journal_page, notifications_page
 from vault_share.storage import transaction
 from vault_share.vault import models as m
+from vault_share.vault.access import Caller, existing, existing_dossier, known, readable_dossier, require_editor
 from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
-
-EDITORS = ("owner", "member")
 
 # Personal codes: Crockford base32 without look-alikes, 12 characters (60 bits).
 _PERSONAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-# Every id this module makes (ids.new_id): anything else cannot exist, and must never reach a key
-# ("#" would let a path segment pose as another item's key).
-_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-# ------------------------------------------------------------------ access
-
-
-def _known(value: str, message: str, code: str) -> str:
-    """A malformed id is simply not found, like any other unknown id."""
-    if not _ID.fullmatch(value):
-        raise NotFound(message, code=code)
-    return value
-
-
-def role_in(vault_id: str, caller: Caller) -> str:
-    """The caller's role in the vault; a stranger gets 404, never a hint that it exists."""
-    _known(vault_id, "Coffre introuvable.", "vault_not_found")
-    try:
-        member = m.MemberItem.get(m.vault_pk(vault_id), m.member_sk(caller.user_id))
-    except DoesNotExist:
-        raise NotFound("Coffre introuvable.", code="vault_not_found") from None
-    return member.role
-
-
-def require_editor(vault_id: str, caller: Caller) -> str:
-    role = role_in(vault_id, caller)
-    if role not in EDITORS:
-        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
-    return role
-
-
-def _dossier(vault_id: str, dossier_id: str) -> m.DossierItem:
-    _known(dossier_id, "Dossier introuvable.", "dossier_not_found")
-    try:
-        return m.DossierItem.get(m.vault_pk(vault_id), m.dossier_sk(dossier_id))
-    except DoesNotExist:
-        raise NotFound("Dossier introuvable.", code="dossier_not_found") from None
-
-
-def readable_dossier(vault_id: str, dossier_id: str, caller: Caller) -> m.DossierItem:
-    """Editors read every dossier; guests read public ones and those opened to them."""
-    role = role_in(vault_id, caller)
-    dossier = _dossier(vault_id, dossier_id)
-    if role in EDITORS or dossier.public:
-        return dossier
-    try:
-        m.GrantItem.get(m.vault_pk(vault_id), m.grant_sk(caller.user_id, dossier_id))
-    except DoesNotExist:
-        raise NotFound("Dossier introuvable.", code="dossier_not_found") from None
-    return dossier
 
 
 # ------------------------------------------------------------------ vaults
@@ -162,7 +106,7 @@ def create_document(
     caller: Caller, vault_id: str, dossier_id: str, body: CreateDocument, store: DocumentStore
 ) -> dict[str, Any]:
     require_editor(vault_id, caller)
-    _dossier(vault_id, dossier_id)
+    existing_dossier(vault_id, dossier_id)
     document_id = ids.new_id()
     doc = m.DocumentItem(
         m.vault_pk(vault_id),
@@ -185,12 +129,9 @@ def complete_document(
     caller: Caller, vault_id: str, dossier_id: str, document_id: str, store: DocumentStore
 ) -> dict[str, Any]:
     require_editor(vault_id, caller)
-    _known(dossier_id, "Dossier introuvable.", "dossier_not_found")
-    _known(document_id, "Document introuvable.", "document_not_found")
-    try:
-        doc = m.DocumentItem.get(m.vault_pk(vault_id), m.document_sk(dossier_id, document_id))
-    except DoesNotExist:
-        raise NotFound("Document introuvable.", code="document_not_found") from None
+    known(dossier_id, "dossier")
+    known(document_id, "document")
+    doc = existing(m.DocumentItem, "document", vault_id, m.document_sk(dossier_id, document_id))
     if doc.status == "available":
         return document_json(doc)
     stored = store.head(doc.s3_key)
@@ -271,11 +212,8 @@ def search_persons(caller: Caller, vault_id: str, query: str | None) -> dict[str
 
 
 def get_person(vault_id: str, person_id: str) -> m.PersonItem:
-    _known(person_id, "Personne introuvable.", "person_not_found")
-    try:
-        return m.PersonItem.get(m.vault_pk(vault_id), m.person_sk(person_id))
-    except DoesNotExist:
-        raise NotFound("Personne introuvable.", code="person_not_found") from None
+    known(person_id, "person")
+    return existing(m.PersonItem, "person", vault_id, m.person_sk(person_id))
 
 
 # ------------------------------------------------------------------ journals and notifications
@@ -283,7 +221,7 @@ def get_person(vault_id: str, person_id: str) -> m.PersonItem:
 
 def dossier_journal(caller: Caller, vault_id: str, dossier_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     require_editor(vault_id, caller)
-    _dossier(vault_id, dossier_id)
+    existing_dossier(vault_id, dossier_id)
     return journal_page(dossier_journal_pk(vault_id, dossier_id), limit, cursor)
 
 
