@@ -752,6 +752,7 @@ def owner_routes(w: World) -> list[tuple[str, str, Any]]:
         ("GET", f"{base}/dossiers/{w.private_id}", None),
         ("GET", f"{base}/dossiers/{w.public_id}", None),
         ("POST", f"{base}/dossiers", {"name": "Intrus"}),
+        ("GET", f"{base}/dossiers", None),
         (
             "POST",
             f"{base}/dossiers/{w.public_id}/documents",

@@ -13,9 +13,18 @@ from vault_share.contact import search_key
 from vault_share.errors import Conflict
 from vault_share.journal.models import dossier_journal_pk, notifications_pk, person_journal_pk
 from vault_share.journal.reads import journal_page, notifications_page
-from vault_share.storage import transaction
+from vault_share.storage import Partition, model_query, query_page, transaction
 from vault_share.vault import models as m
-from vault_share.vault.access import Caller, existing, existing_dossier, known, readable_dossier, require_editor
+from vault_share.vault.access import (
+    Caller,
+    existing,
+    existing_dossier,
+    known,
+    readable_dossier,
+    readable_filter,
+    require_editor,
+    role_in,
+)
 from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
 
 # Personal codes: Crockford base32 without look-alikes, 12 characters (60 bits).
@@ -91,15 +100,43 @@ def create_dossier(caller: Caller, vault_id: str, body: CreateDossier) -> dict[s
         public=body.public,
         created_by=caller.user_id,
         created_at=clock.iso(clock.now()),
+        gsi1pk=m.dossiers_gsi1pk(vault_id),
+        gsi1sk=m.name_order(body.name, dossier_id),
     )
     dossier.save(condition=m.DossierItem.pk.does_not_exist())
     return {**dossier_json(dossier), "documents": []}
 
 
-def get_dossier(caller: Caller, vault_id: str, dossier_id: str) -> dict[str, Any]:
+def list_dossiers(caller: Caller, vault_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The dossiers the caller may read, by name."""
+    role = role_in(vault_id, caller)
+    partition = Partition(m.dossiers_gsi1pk(vault_id), key_names=("gsi1pk", "gsi1sk", "pk", "sk"))
+    dossiers, next_cursor = query_page(
+        model_query(m.DossierItem.by_name.query, partition.value),
+        partition,
+        limit=limit,
+        cursor=cursor,
+        parse=m.DossierItem.from_raw_data,
+        keep=readable_filter(vault_id, role, caller),
+    )
+    return {
+        "dossiers": [{"dossierId": d.dossier_id, "name": d.name, "kind": d.kind, "public": d.public} for d in dossiers],
+        "nextCursor": next_cursor,
+    }
+
+
+def get_dossier(caller: Caller, vault_id: str, dossier_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The dossier and one page of its documents (in the order of their ids)."""
     dossier = readable_dossier(vault_id, dossier_id, caller)
-    docs = m.DocumentItem.query(m.vault_pk(vault_id), m.DocumentItem.sk.startswith(m.document_sk(dossier_id, "")))
-    return {**dossier_json(dossier), "documents": [document_json(d) for d in docs]}
+    partition = Partition(m.vault_pk(vault_id), sort_prefix=m.document_sk(dossier_id, ""))
+    docs, next_cursor = query_page(
+        model_query(m.DocumentItem.query, partition.value, m.DocumentItem.sk.startswith(partition.sort_prefix)),
+        partition,
+        limit=limit,
+        cursor=cursor,
+        parse=m.DocumentItem.from_raw_data,
+    )
+    return {**dossier_json(dossier), "documents": [document_json(d) for d in docs], "nextCursor": next_cursor}
 
 
 def create_document(
@@ -192,23 +229,30 @@ def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str
         postal_address=m.PostalAddress(**address.model_dump(exclude_none=True)) if address else None,
         search_key=search_key(body.first_name, body.last_name),
         created_at=clock.iso(clock.now()),
+        gsi1pk=m.persons_gsi1pk(vault_id),
+        gsi1sk=m.name_order(body.last_name, body.first_name, person_id),
     )
     person.save(condition=m.PersonItem.pk.does_not_exist())
     return person_json(person)
 
 
-def search_persons(caller: Caller, vault_id: str, query: str | None) -> dict[str, Any]:
-    """Every word of the query must appear in the name, in any order ("dupont alain", "alain dup")."""
+def search_persons(caller: Caller, vault_id: str, query: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Every word of the query must appear in the name, in any order ("dupont alain", "alain dup");
+    by last name, then first name (the gsi1 sort key), across pages."""
     require_editor(vault_id, caller)
     condition = None
     for word in dict.fromkeys(search_key(query or "").split()):
         contains = m.PersonItem.search_key.contains(word)
         condition = contains if condition is None else condition & contains
-    persons = m.PersonItem.query(
-        m.vault_pk(vault_id), m.PersonItem.sk.startswith("PERSON#"), filter_condition=condition
+    partition = Partition(m.persons_gsi1pk(vault_id), key_names=("gsi1pk", "gsi1sk", "pk", "sk"))
+    persons, next_cursor = query_page(
+        model_query(m.PersonItem.by_name.query, partition.value, filter_condition=condition),
+        partition,
+        limit=limit,
+        cursor=cursor,
+        parse=m.PersonItem.from_raw_data,
     )
-    found = sorted(persons, key=lambda p: (search_key(p.last_name), search_key(p.first_name)))
-    return {"persons": [person_json(p) for p in found]}
+    return {"persons": [person_json(p) for p in persons], "nextCursor": next_cursor}
 
 
 def get_person(vault_id: str, person_id: str) -> m.PersonItem:
