@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from vault_share.api.auth import caller_from_event
 from vault_share.api.resolver import json_response, make_resolver
 from vault_share.links import idempotency, owner
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import default_store
+from vault_share.vault.access import caller_from_event
 
 logger = Logger()
 tracer = Tracer()

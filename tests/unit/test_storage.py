@@ -68,6 +68,7 @@ def test_no_cursor_starts_at_the_beginning(empty: str | None) -> None:
         b64({"pk": {"S": PK}, "sk": "x"}),
         b64({**KEY, "gsi1pk": {"S": "x"}}),
         b64({"pk": {"S": PK}, "sk": {"S": "x" * 5000}}),
+        b64({"pk": {"S": PK}, "sk": {"S": "\ud800"}}),  # a lone surrogate: no DynamoDB string holds one
     ],
 )
 def test_malformed_cursors_are_refused(cursor: str) -> None:

@@ -25,13 +25,13 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vault_share.adapters.mailer import default_mailer
-from vault_share.api.auth import Caller
 from vault_share.errors import BadRequest, Conflict, Unprocessable
 from vault_share.links import codes
 from vault_share.links.owner import CreateRequest, create_sealed, unseal
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import default_store
 from vault_share.settings import get_settings
+from vault_share.vault.access import Caller
 
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
 RETRY_WINDOW_SECONDS = 24 * 3600

@@ -9,14 +9,15 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from vault_share import clock, ids
+from vault_share.adapters.aws import client
 from vault_share.adapters.mailer import Mailer
-from vault_share.api.auth import Caller
-from vault_share.errors import Conflict, Forbidden, NotFound
+from vault_share.errors import Conflict, NotFound
 from vault_share.links import codes, emails
 from vault_share.links.rules import effective_status, share_url
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import RETENTION_SECONDS, Link, LinkStore, link_pk
-from vault_share.vault.service import EDITORS, readable_dossier, role_in
+from vault_share.settings import get_settings
+from vault_share.vault.access import Caller, ensure_editor, readable_dossier, require_editor, role_in
 from vault_share.vault.sharing import load_shareable
 
 logger = Logger(child=True)
@@ -34,7 +35,14 @@ def create_sealed(request: CreateRequest, seed: str, store: LinkStore, mailer: M
     """Store the link, then e-mail it. The answer holds the seed, never the token
     or the code: it is what the idempotency record keeps."""
     body, pepper = request.body, codes.pepper()
-    shareable = load_shareable(request.caller, request.vault_id, request.dossier_id, body.document_ids)
+    shareable = load_shareable(
+        client("dynamodb"),
+        get_settings().vault_table,
+        request.caller,
+        request.vault_id,
+        request.dossier_id,
+        body.document_ids,
+    )
     token = codes.derive_token(pepper, seed)
     code = body.code or codes.derive_code(pepper, seed)
     hashed = codes.token_hash(token)
@@ -97,9 +105,7 @@ def unseal(sealed: dict[str, Any], body: CreateLink) -> dict[str, Any]:
 
 
 def list_links(caller: Caller, vault_id: str, dossier_id: str, store: LinkStore) -> dict[str, Any]:
-    role = role_in(vault_id, caller)
-    if role not in EDITORS:
-        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
+    require_editor(vault_id, caller)
     readable_dossier(vault_id, dossier_id, caller)
     now = clock.iso(clock.now())
     return {
@@ -128,8 +134,7 @@ def revoke_link(caller: Caller, vault_id: str, link_id: str, store: LinkStore) -
     link = store.by_id(vault_id, link_id)
     if link is None:
         raise NotFound("Lien introuvable.", code="link_not_found")
-    if role not in EDITORS:
-        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
+    ensure_editor(role)
     revoked, old = store.revoke(link.pk, caller.user_id, clock.iso(clock.now()))
     if revoked is None:
         status = effective_status(old, clock.iso(clock.now())) if old else "unknown"
