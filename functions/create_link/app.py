@@ -13,7 +13,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.aws import client
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
-from vault_share.api.auth import caller_from_event
 from vault_share.api.resolver import json_response, make_resolver
 from vault_share.guard.secrets import Pepper
 from vault_share.links import owner
@@ -21,6 +20,7 @@ from vault_share.links.idempotency import IdempotentCreate
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import LinkStore
 from vault_share.settings import get_settings
+from vault_share.vault.access import caller_from_event
 
 logger = Logger()
 tracer = Tracer()
@@ -34,7 +34,12 @@ create = IdempotentCreate(
     settings.idempotency_table,
     Sealer(client("kms"), settings.idempotency_key_arn),
     pepper,
-    partial(owner.create, store=links, mailer=Mailer(client("ses"), settings.sender_email), pepper=pepper),
+    partial(
+        owner.create,
+        sharing=owner.Sharing(
+            links, Mailer(client("ses"), settings.sender_email), pepper, client("dynamodb"), settings.vault_table
+        ),
+    ),
 )
 
 PathId = Annotated[str, Path(min_length=1, max_length=64)]

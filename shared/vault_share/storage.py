@@ -1,10 +1,9 @@
-"""PynamoDB plumbing shared by the capabilities: table names, the common index, cursors."""
+"""PynamoDB plumbing shared by the capabilities: table names, the common index, a page query
+through a model (pages and cursors themselves: vault_share.pagination)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -13,7 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
-from vault_share.errors import BadRequest
+from vault_share.pagination import Query
 from vault_share.settings import get_settings
 
 
@@ -47,40 +46,13 @@ class Gsi1(GlobalSecondaryIndex[Any]):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-# DynamoDB's limit for a partition key (a sort key is at most 1024).
-MAX_KEY_BYTES = 2048
+def model_query(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Query:
+    """A `Query` through a PynamoDB model or index: `method` is `Model.query` or `index.query`,
+    `args`/`kwargs` what it takes but page_size and last_evaluated_key. One call is one request."""
 
+    def query(start: dict[str, Any] | None, size: int) -> dict[str, Any]:
+        result = method(*args, page_size=size, last_evaluated_key=start, **kwargs)
+        page: dict[str, Any] = next(result.page_iter)
+        return page
 
-def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
-    """Opaque pagination cursor from DynamoDB's LastEvaluatedKey."""
-    if not last_evaluated_key:
-        return None
-    raw = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(
-    cursor: str | None, *, expected_pk: str, key_names: tuple[str, ...] = ("pk", "sk")
-) -> dict[str, Any] | None:
-    """The key back, checked to be a key of the partition being read (exactly `key_names`, strings).
-
-    Anything else (garbage, another partition, a forged key DynamoDB would choke on) is a 400.
-    """
-    if not cursor:
-        return None
-    invalid = BadRequest("Curseur de pagination invalide.", code="invalid_cursor")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise invalid from exc
-    if not isinstance(key, dict) or set(key) != set(key_names):
-        raise invalid
-    for value in key.values():
-        if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str) or not value["S"]:
-            raise invalid
-        if len(value["S"].encode()) > MAX_KEY_BYTES:
-            raise invalid
-    if key["pk"]["S"] != expected_pk:
-        raise invalid
-    return key
+    return query

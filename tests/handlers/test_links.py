@@ -1096,6 +1096,18 @@ def test_a_malformed_code_to_a_dead_link_is_410(api: Api, world: World, status: 
     assert link_item(link.token) == item
 
 
+def test_a_document_swapped_after_it_was_shared_is_not_served(api: Api, world: World) -> None:
+    """The bucket is versioned: the link serves the version checked at `complete`, whatever is
+    uploaded to the same key afterwards (a still-valid upload form, a stray write)."""
+    doc = new_document(api, world.owner, world.vault_id, world.dossier_id, "bon de commande.pdf", b"%PDF original")
+    link = create(api, world, {"documentIds": [doc.document_id]})
+    key = f"vaults/{world.vault_id}/dossiers/{world.dossier_id}/{doc.document_id}"
+    aws_client("s3").put_object(Bucket=os.environ["DOCUMENTS_BUCKET"], Key=key, Body=b"%PDF swapped")
+    url = ok(unlock(api, link))["documents"][0]["downloadUrl"]
+    got = requests.get(fetch(api, url).headers["Location"], timeout=10)
+    assert (got.status_code, got.content) == (200, b"%PDF original")
+
+
 def test_a_wrong_code_in_a_page_shows_the_form_again(api: Api, world: World) -> None:
     link = create(api, world)
     page = submit_page_form(api, link, wrong_code(link.code))

@@ -17,11 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3
 import pytest
+import requests
+from botocore.stub import Stubber
 from vault_share import clock
+from vault_share.adapters import aws as clients
+from vault_share.adapters.documents import DocumentStore
 from vault_share.journal.models import (
     JournalEntryItem,
     NotificationItem,
@@ -306,6 +310,99 @@ def test_complete_without_upload_is_409_and_stays_pending(client: Client, owner:
     [document] = client.ok("GET", path, user=owner)["documents"]
     assert document["status"] == "pending"
     assert document["size"] == 10
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    # Without s3:ListBucket, S3 answers 403 for a missing key (HeadObject has no body: the code is the status).
+    [(403, "403"), (403, "AccessDenied"), (403, "Forbidden"), (404, "404"), (404, "NoSuchKey"), (404, "NotFound")],
+)
+def test_complete_before_upload_is_409_whatever_s3_answers_for_a_missing_key(
+    client: Client, owner: User, status: int, code: str
+) -> None:
+    vault_id = client.vault(owner)
+    dossier_id = client.dossier(owner, vault_id)
+    answer = client.document(owner, vault_id, dossier_id, size=10)
+    path = f"/vaults/{vault_id}/dossiers/{dossier_id}"
+    expected = {"Bucket": os.environ["DOCUMENTS_BUCKET"], "Key": answer["upload"]["fields"]["key"]}
+    # The handler's S3 client: the one of the container (vault_share.adapters.aws, one per service).
+    with Stubber(clients.client("s3")) as s3:
+        s3.add_client_error("head_object", code, http_status_code=status, expected_params=expected)
+        failed = client.fails(409, "POST", f"{path}/documents/{answer['documentId']}/complete", user=owner)
+        s3.assert_no_pending_responses()
+    assert failed["error"] == "upload_missing"
+    [document] = client.ok("GET", path, user=owner)["documents"]
+    assert (document["status"], document["size"]) == ("pending", 10)
+
+
+@pytest.mark.parametrize(("status", "code"), [(500, "InternalError"), (503, "SlowDown"), (400, "InvalidRequest")])
+def test_other_s3_errors_at_complete_are_not_read_as_a_missing_upload(
+    client: Client, api: Api, owner: User, status: int, code: str
+) -> None:
+    vault_id = client.vault(owner)
+    dossier_id = client.dossier(owner, vault_id)
+    answer = client.document(owner, vault_id, dossier_id, size=10)
+    path = f"/vaults/{vault_id}/dossiers/{dossier_id}"
+    with Stubber(clients.client("s3")) as s3:
+        s3.add_client_error("head_object", code, http_status_code=status)
+        result = api.call("POST", f"{path}/documents/{answer['documentId']}/complete", user=owner)
+    assert result.status == 500 and result.json()["error"] == "internal_error"
+    assert not LEAK.search(result.body)
+    [document] = client.ok("GET", path, user=owner)["documents"]
+    assert document["status"] == "pending"
+
+
+def post_form(form: dict[str, Any], content: bytes) -> None:
+    """What a browser does with the upload form (moto answers the presigned POST in-process)."""
+    sent = requests.post(
+        form["url"], data=form["fields"], files={"file": ("carte grise.pdf", content, "application/pdf")}, timeout=10
+    )
+    assert sent.status_code == 204, sent.text
+
+
+def test_bytes_uploaded_after_complete_are_not_what_is_kept(client: Client, owner: User) -> None:
+    """The form stays valid a while after `complete`: a second upload makes a new S3 version,
+    but the document keeps the version that was checked, and a download of it gets those bytes."""
+    vault_id = client.vault(owner)
+    dossier_id = client.dossier(owner, vault_id)
+    answer = client.document(owner, vault_id, dossier_id, size=100)
+    path = f"/vaults/{vault_id}/dossiers/{dossier_id}/documents/{answer['documentId']}/complete"
+    bucket, key = os.environ["DOCUMENTS_BUCKET"], answer["upload"]["fields"]["key"]
+
+    post_form(answer["upload"], b"%PDF-1.4 the real certificate")
+    assert client.ok("POST", path, user=owner)["size"] == 29
+    checked = aws_client("s3").head_object(Bucket=bucket, Key=key)["VersionId"]
+    item = DocumentItem.get(vault_pk(vault_id), document_sk(dossier_id, answer["documentId"]))
+    assert item.version_id == checked
+
+    post_form(answer["upload"], b"%PDF-1.4 something else entirely")  # same form, still valid
+    latest = aws_client("s3").head_object(Bucket=bucket, Key=key)["VersionId"]
+    assert latest != checked
+    again = client.ok("POST", path, user=owner)
+    assert (again["status"], again["size"]) == ("available", 29)
+    item.refresh(consistent_read=True)
+    assert item.version_id == checked
+
+    store = DocumentStore(aws_client("s3"), bucket)
+    pinned = store.presign_download(key, "carte grise.pdf", "application/pdf", version_id=item.version_id)
+    assert parse_qs(urlsplit(pinned).query)["versionId"] == [checked]
+    assert requests.get(pinned, timeout=10).content == b"%PDF-1.4 the real certificate"
+    unpinned = store.presign_download(key, "carte grise.pdf", "application/pdf")
+    assert requests.get(unpinned, timeout=10).content == b"%PDF-1.4 something else entirely"
+
+
+@pytest.mark.parametrize(
+    ("size", "seconds"),
+    [(1, 121), (128 * 1024, 121), (128 * 1024 + 1, 122), (10 * 1024 * 1024, 200), (50 * 1024 * 1024, 520)],
+)
+def test_an_upload_form_lives_as_long_as_its_upload_needs(
+    client: Client, world: World, size: int, seconds: int
+) -> None:
+    """2 minutes, plus 1 s per 128 KiB declared (about 1 Mbit/s): not the 15 minutes of old."""
+    answer = client.document(world.owner, world.vault_id, world.private_id, size=size)
+    now = datetime.now(UTC)
+    expiration = datetime.fromisoformat(presigned_policy(answer["upload"])["expiration"].replace("Z", "+00:00"))
+    assert abs((expiration - now).total_seconds() - seconds) < 5
 
 
 def test_a_complete_that_loses_the_race_answers_like_the_winner(
@@ -655,6 +752,7 @@ def owner_routes(w: World) -> list[tuple[str, str, Any]]:
         ("GET", f"{base}/dossiers/{w.private_id}", None),
         ("GET", f"{base}/dossiers/{w.public_id}", None),
         ("POST", f"{base}/dossiers", {"name": "Intrus"}),
+        ("GET", f"{base}/dossiers", None),
         (
             "POST",
             f"{base}/dossiers/{w.public_id}/documents",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from vault_share.errors import BadRequest
-from vault_share.storage import decode_cursor, encode_cursor
+from vault_share.pagination import decode_cursor, encode_cursor
 
 PK = "JOURNAL#DOSSIER#" + "a" * 32 + "#" + "b" * 32
 KEY = {"pk": {"S": PK}, "sk": {"S": "2026-03-01T09:00:00.000Z#" + "c" * 32}}
@@ -68,6 +68,7 @@ def test_no_cursor_starts_at_the_beginning(empty: str | None) -> None:
         b64({"pk": {"S": PK}, "sk": "x"}),
         b64({**KEY, "gsi1pk": {"S": "x"}}),
         b64({"pk": {"S": PK}, "sk": {"S": "x" * 5000}}),
+        b64({"pk": {"S": PK}, "sk": {"S": "\ud800"}}),  # a lone surrogate: no DynamoDB string holds one
     ],
 )
 def test_malformed_cursors_are_refused(cursor: str) -> None:

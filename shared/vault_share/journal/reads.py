@@ -5,23 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from vault_share.journal.models import JournalEntryItem, NotificationItem, _EventItem
-from vault_share.storage import decode_cursor, encode_cursor
-
-DEFAULT_PAGE = 50
-MAX_PAGE = 100
+from vault_share.pagination import DEFAULT_PAGE, Partition, query_page
+from vault_share.storage import model_query
 
 
 def _page(model: type[_EventItem], pk: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """One page, newest first. One item more than asked is read: it tells whether a next page
-    exists, so the last page carries `nextCursor: null` instead of leading to an empty page."""
-    start = decode_cursor(cursor, expected_pk=pk)
-    found = list(model.query(pk, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start))
-    page = found[:limit]
-    next_cursor = None
-    if len(found) > limit:
-        last = page[-1]
-        next_cursor = encode_cursor({"pk": {"S": last.pk}, "sk": {"S": last.sk}})
-    return [item.to_json() for item in page], next_cursor
+    items, next_cursor = query_page(
+        model_query(model.query, pk, scan_index_forward=False),
+        Partition(pk),
+        limit=limit,
+        cursor=cursor,
+        parse=model.from_raw_data,
+    )
+    return [item.to_json() for item in items], next_cursor
 
 
 def journal_page(pk: str, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> dict[str, Any]:

@@ -24,11 +24,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vault_share.adapters.sealer import Sealer
-from vault_share.api.auth import Caller
 from vault_share.errors import BadRequest, Conflict, Unprocessable
 from vault_share.guard import secrets
 from vault_share.links.owner import CreateRequest
 from vault_share.links.schemas import CreateLink
+from vault_share.vault.access import Caller
 
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
 RETRY_WINDOW_SECONDS = 24 * 3600

@@ -14,14 +14,13 @@ from aws_lambda_powertools import Logger
 
 from vault_share import clock, ids
 from vault_share.adapters.mailer import Mailer
-from vault_share.api.auth import Caller
-from vault_share.errors import Conflict, Forbidden, NotFound
+from vault_share.errors import Conflict, NotFound
 from vault_share.guard import secrets
 from vault_share.links import emails
 from vault_share.links.rules import share_url
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import RETENTION_SECONDS, Link, LinkStore, link_pk
-from vault_share.vault.service import EDITORS, readable_dossier, role_in
+from vault_share.vault.access import Caller, ensure_editor, readable_dossier, require_editor, role_in
 from vault_share.vault.sharing import load_shareable
 
 logger = Logger(child=True)
@@ -35,10 +34,23 @@ class CreateRequest:
     body: CreateLink
 
 
-def create(request: CreateRequest, store: LinkStore, mailer: Mailer, pepper: Callable[[], bytes]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Sharing:
+    """What creating a link needs, built once per container by the handler."""
+
+    links: LinkStore
+    mailer: Mailer
+    pepper: Callable[[], bytes]
+    dynamodb: Any  # the vault table is read in one BatchGetItem (vault.sharing)
+    vault_table: str
+
+
+def create(request: CreateRequest, sharing: Sharing) -> dict[str, Any]:
     """Store the link, then e-mail it. The answer is the only place the code ever appears."""
-    body = request.body
-    shareable = load_shareable(request.caller, request.vault_id, request.dossier_id, body.document_ids)
+    body, store, mailer, pepper = request.body, sharing.links, sharing.mailer, sharing.pepper
+    shareable = load_shareable(
+        sharing.dynamodb, sharing.vault_table, request.caller, request.vault_id, request.dossier_id, body.document_ids
+    )
     token = secrets.new_token()
     code = body.code or secrets.new_code()
     hashed = secrets.token_hash(token)
@@ -62,6 +74,8 @@ def create(request: CreateRequest, store: LinkStore, mailer: Mailer, pepper: Cal
                 "contentType": d.content_type,
                 "size": int(d.size),
                 "s3Key": d.s3_key,
+                # The version checked at `complete`: a later upload to the same key is never served.
+                "versionId": d.version_id,
                 "fetchCount": 0,
             }
             for d in shareable.documents
@@ -93,13 +107,8 @@ def create(request: CreateRequest, store: LinkStore, mailer: Mailer, pepper: Cal
     }
 
 
-def _require_editor(role: str) -> None:
-    if role not in EDITORS:
-        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
-
-
 def list_links(caller: Caller, vault_id: str, dossier_id: str, store: LinkStore) -> dict[str, Any]:
-    _require_editor(role_in(vault_id, caller))
+    require_editor(vault_id, caller)
     readable_dossier(vault_id, dossier_id, caller)
     now = clock.iso(clock.now())
     return {
@@ -129,7 +138,7 @@ def revoke_link(caller: Caller, vault_id: str, link_id: str, store: LinkStore) -
     link = store.by_id(vault_id, link_id)
     if link is None:
         raise NotFound("Lien introuvable.", code="link_not_found")
-    _require_editor(role)
+    ensure_editor(role)
     now = clock.iso(clock.now())
     change = store.revoke(link.pk, caller.user_id, now)
     if not change.applied and change.link is not None and change.link.downloads_open(now):

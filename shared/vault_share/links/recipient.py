@@ -128,4 +128,6 @@ def fetch(token: str, document_id: str, grant: str, store: LinkStore, documents:
     if link is None:
         raise download_unavailable()
     document = link.documents[document_id]
-    return documents.presign_download(document["s3Key"], document["fileName"], document["contentType"])
+    return documents.presign_download(
+        document["s3Key"], document["fileName"], document["contentType"], document.get("versionId")
+    )

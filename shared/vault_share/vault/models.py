@@ -1,14 +1,16 @@
 """Vault items in the single vault table (pk / sk, gsi1).
 
-| item       | pk                | sk                               | gsi1pk / gsi1sk                 |
-|------------|-------------------|----------------------------------|---------------------------------|
-| vault      | VAULT#<vaultId>   | META                             |                                 |
-| member     | VAULT#<vaultId>   | MEMBER#<userId>                  | USER#<userId> / VAULT#<vaultId> |
-| dossier    | VAULT#<vaultId>   | DOSSIER#<dossierId>              |                                 |
-| document   | VAULT#<vaultId>   | DOSSIER#<dossierId>#DOC#<docId>  |                                 |
-| grant      | VAULT#<vaultId>   | GRANT#<userId>#<dossierId>       |                                 |
-| person     | VAULT#<vaultId>   | PERSON#<personId>                |                                 |
-| profile    | USER#<userId>     | PROFILE                          | PCODE#<code> / PROFILE          |
+| item       | pk                | sk                               | gsi1pk / gsi1sk                                |
+|------------|-------------------|----------------------------------|------------------------------------------------|
+| vault      | VAULT#<vaultId>   | META                             |                                                |
+| member     | VAULT#<vaultId>   | MEMBER#<userId>                  | USER#<userId> / VAULT#<vaultId>                |
+| dossier    | VAULT#<vaultId>   | DOSSIER#<dossierId>              | DOSSIERS#<vaultId> / <name>␟<dossierId>        |
+| document   | VAULT#<vaultId>   | DOSSIER#<dossierId>#DOC#<docId>  |                                                |
+| grant      | VAULT#<vaultId>   | GRANT#<userId>#<dossierId>       |                                                |
+| person     | VAULT#<vaultId>   | PERSON#<personId>                | PERSONS#<vaultId> / <last>␟<first>␟<personId>  |
+| profile    | USER#<userId>     | PROFILE                          | PCODE#<code> / PROFILE                         |
+
+The gsi1 sort keys of dossiers and persons list them by name (`name_order`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from vault_share.contact import search_key
 from vault_share.storage import Gsi1, vault_table
 
 ROLES = ("owner", "member", "guest")
@@ -45,6 +48,28 @@ def grant_sk(user_id: str, dossier_id: str) -> str:
 
 def person_sk(person_id: str) -> str:
     return f"PERSON#{person_id}"
+
+
+def dossiers_gsi1pk(vault_id: str) -> str:
+    return f"DOSSIERS#{vault_id}"
+
+
+def persons_gsi1pk(vault_id: str) -> str:
+    return f"PERSONS#{vault_id}"
+
+
+# U+001F (unit separator) sorts before every character a name may hold, space included, so
+# that ("de", "la b") sorts before ("de la", "a") as the names do, one part at a time.
+_SEPARATOR = "\x1f"
+# NFKD can expand a character up to 18 times: each part is cut so that the key stays far below
+# DynamoDB's 1024 bytes for a sort key (names are at most 120 characters, of up to 4 bytes).
+_PART_CHARS = 120
+
+
+def name_order(*parts: str) -> str:
+    """A sort key ordering by each part in turn, case- and accent-insensitive; the last part is an id."""
+    *names, item_id = parts
+    return _SEPARATOR.join([*(search_key(name)[:_PART_CHARS] for name in names), item_id])
 
 
 class _VaultTableModel(Model):
@@ -79,6 +104,9 @@ class DossierItem(_VaultTableModel):
     kind = UnicodeAttribute()
     public = BooleanAttribute(default=False)
     created_by = UnicodeAttribute(attr_name="createdBy")
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_name = Gsi1()
 
 
 class DocumentItem(_VaultTableModel):
@@ -89,6 +117,8 @@ class DocumentItem(_VaultTableModel):
     size = NumberAttribute()
     status = UnicodeAttribute()  # pending | available
     s3_key = UnicodeAttribute(attr_name="s3Key")
+    # The S3 object version checked at `complete`: what is shared, whatever is uploaded later.
+    version_id = UnicodeAttribute(attr_name="versionId", null=True)
 
 
 class GrantItem(_VaultTableModel):
@@ -114,6 +144,9 @@ class PersonItem(_VaultTableModel):
     mobile = UnicodeAttribute(null=True)
     postal_address = PostalAddress(attr_name="postalAddress", null=True)
     search_key = UnicodeAttribute(attr_name="searchKey")
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_name = Gsi1()
 
 
 class ProfileItem(_VaultTableModel):

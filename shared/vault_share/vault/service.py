@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
@@ -10,72 +9,27 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from vault_share import clock, ids
 from vault_share.adapters.documents import DocumentStore
-from vault_share.api.auth import Caller
 from vault_share.contact import search_key
-from vault_share.errors import Conflict, Forbidden, NotFound
+from vault_share.errors import Conflict
 from vault_share.journal.models import dossier_journal_pk, notifications_pk, person_journal_pk
 from vault_share.journal.reads import journal_page, notifications_page
-from vault_share.storage import transaction
+from vault_share.pagination import Partition, query_page
+from vault_share.storage import model_query, transaction
 from vault_share.vault import models as m
+from vault_share.vault.access import (
+    Caller,
+    existing,
+    existing_dossier,
+    known,
+    readable_dossier,
+    readable_filter,
+    require_editor,
+    role_in,
+)
 from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
-
-EDITORS = ("owner", "member")
 
 # Personal codes: Crockford base32 without look-alikes, 12 characters (60 bits).
 _PERSONAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-# Every id this module makes (ids.new_id): anything else cannot exist, and must never reach a key
-# ("#" would let a path segment pose as another item's key).
-_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-# ------------------------------------------------------------------ access
-
-
-def _known(value: str, message: str, code: str) -> str:
-    """A malformed id is simply not found, like any other unknown id."""
-    if not _ID.fullmatch(value):
-        raise NotFound(message, code=code)
-    return value
-
-
-def role_in(vault_id: str, caller: Caller) -> str:
-    """The caller's role in the vault; a stranger gets 404, never a hint that it exists."""
-    _known(vault_id, "Coffre introuvable.", "vault_not_found")
-    try:
-        member = m.MemberItem.get(m.vault_pk(vault_id), m.member_sk(caller.user_id))
-    except DoesNotExist:
-        raise NotFound("Coffre introuvable.", code="vault_not_found") from None
-    return member.role
-
-
-def require_editor(vault_id: str, caller: Caller) -> str:
-    role = role_in(vault_id, caller)
-    if role not in EDITORS:
-        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
-    return role
-
-
-def _dossier(vault_id: str, dossier_id: str) -> m.DossierItem:
-    _known(dossier_id, "Dossier introuvable.", "dossier_not_found")
-    try:
-        return m.DossierItem.get(m.vault_pk(vault_id), m.dossier_sk(dossier_id))
-    except DoesNotExist:
-        raise NotFound("Dossier introuvable.", code="dossier_not_found") from None
-
-
-def readable_dossier(vault_id: str, dossier_id: str, caller: Caller) -> m.DossierItem:
-    """Editors read every dossier; guests read public ones and those opened to them."""
-    role = role_in(vault_id, caller)
-    dossier = _dossier(vault_id, dossier_id)
-    if role in EDITORS or dossier.public:
-        return dossier
-    try:
-        m.GrantItem.get(m.vault_pk(vault_id), m.grant_sk(caller.user_id, dossier_id))
-    except DoesNotExist:
-        raise NotFound("Dossier introuvable.", code="dossier_not_found") from None
-    return dossier
 
 
 # ------------------------------------------------------------------ vaults
@@ -147,22 +101,50 @@ def create_dossier(caller: Caller, vault_id: str, body: CreateDossier) -> dict[s
         public=body.public,
         created_by=caller.user_id,
         created_at=clock.iso(clock.now()),
+        gsi1pk=m.dossiers_gsi1pk(vault_id),
+        gsi1sk=m.name_order(body.name, dossier_id),
     )
     dossier.save(condition=m.DossierItem.pk.does_not_exist())
     return {**dossier_json(dossier), "documents": []}
 
 
-def get_dossier(caller: Caller, vault_id: str, dossier_id: str) -> dict[str, Any]:
+def list_dossiers(caller: Caller, vault_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The dossiers the caller may read, by name."""
+    role = role_in(vault_id, caller)
+    partition = Partition(m.dossiers_gsi1pk(vault_id), key_names=("gsi1pk", "gsi1sk", "pk", "sk"))
+    dossiers, next_cursor = query_page(
+        model_query(m.DossierItem.by_name.query, partition.value),
+        partition,
+        limit=limit,
+        cursor=cursor,
+        parse=m.DossierItem.from_raw_data,
+        keep=readable_filter(vault_id, role, caller),
+    )
+    return {
+        "dossiers": [{"dossierId": d.dossier_id, "name": d.name, "kind": d.kind, "public": d.public} for d in dossiers],
+        "nextCursor": next_cursor,
+    }
+
+
+def get_dossier(caller: Caller, vault_id: str, dossier_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The dossier and one page of its documents (in the order of their ids)."""
     dossier = readable_dossier(vault_id, dossier_id, caller)
-    docs = m.DocumentItem.query(m.vault_pk(vault_id), m.DocumentItem.sk.startswith(m.document_sk(dossier_id, "")))
-    return {**dossier_json(dossier), "documents": [document_json(d) for d in docs]}
+    partition = Partition(m.vault_pk(vault_id), sort_prefix=m.document_sk(dossier_id, ""))
+    docs, next_cursor = query_page(
+        model_query(m.DocumentItem.query, partition.value, m.DocumentItem.sk.startswith(partition.sort_prefix)),
+        partition,
+        limit=limit,
+        cursor=cursor,
+        parse=m.DocumentItem.from_raw_data,
+    )
+    return {**dossier_json(dossier), "documents": [document_json(d) for d in docs], "nextCursor": next_cursor}
 
 
 def create_document(
     caller: Caller, vault_id: str, dossier_id: str, body: CreateDocument, store: DocumentStore
 ) -> dict[str, Any]:
     require_editor(vault_id, caller)
-    _dossier(vault_id, dossier_id)
+    existing_dossier(vault_id, dossier_id)
     document_id = ids.new_id()
     doc = m.DocumentItem(
         m.vault_pk(vault_id),
@@ -185,20 +167,20 @@ def complete_document(
     caller: Caller, vault_id: str, dossier_id: str, document_id: str, store: DocumentStore
 ) -> dict[str, Any]:
     require_editor(vault_id, caller)
-    _known(dossier_id, "Dossier introuvable.", "dossier_not_found")
-    _known(document_id, "Document introuvable.", "document_not_found")
-    try:
-        doc = m.DocumentItem.get(m.vault_pk(vault_id), m.document_sk(dossier_id, document_id))
-    except DoesNotExist:
-        raise NotFound("Document introuvable.", code="document_not_found") from None
+    known(dossier_id, "dossier")
+    known(document_id, "document")
+    doc = existing(m.DocumentItem, "document", vault_id, m.document_sk(dossier_id, document_id))
     if doc.status == "available":
         return document_json(doc)
     stored = store.head(doc.s3_key)
     if stored is None:
         raise Conflict("Aucun fichier n'a été déposé pour ce document.", code="upload_missing")
+    actions = [m.DocumentItem.status.set("available"), m.DocumentItem.size.set(stored.size)]
+    if stored.version_id is not None:  # the version checked here is the one links will serve
+        actions.append(m.DocumentItem.version_id.set(stored.version_id))
     try:
         doc.update(
-            actions=[m.DocumentItem.status.set("available"), m.DocumentItem.size.set(stored.size)],
+            actions=actions,
             condition=m.DocumentItem.status == "pending",
         )
     except UpdateError as exc:
@@ -248,31 +230,35 @@ def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str
         postal_address=m.PostalAddress(**address.model_dump(exclude_none=True)) if address else None,
         search_key=search_key(body.first_name, body.last_name),
         created_at=clock.iso(clock.now()),
+        gsi1pk=m.persons_gsi1pk(vault_id),
+        gsi1sk=m.name_order(body.last_name, body.first_name, person_id),
     )
     person.save(condition=m.PersonItem.pk.does_not_exist())
     return person_json(person)
 
 
-def search_persons(caller: Caller, vault_id: str, query: str | None) -> dict[str, Any]:
-    """Every word of the query must appear in the name, in any order ("dupont alain", "alain dup")."""
+def search_persons(caller: Caller, vault_id: str, query: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Every word of the query must appear in the name, in any order ("dupont alain", "alain dup");
+    by last name, then first name (the gsi1 sort key), across pages."""
     require_editor(vault_id, caller)
     condition = None
     for word in dict.fromkeys(search_key(query or "").split()):
         contains = m.PersonItem.search_key.contains(word)
         condition = contains if condition is None else condition & contains
-    persons = m.PersonItem.query(
-        m.vault_pk(vault_id), m.PersonItem.sk.startswith("PERSON#"), filter_condition=condition
+    partition = Partition(m.persons_gsi1pk(vault_id), key_names=("gsi1pk", "gsi1sk", "pk", "sk"))
+    persons, next_cursor = query_page(
+        model_query(m.PersonItem.by_name.query, partition.value, filter_condition=condition),
+        partition,
+        limit=limit,
+        cursor=cursor,
+        parse=m.PersonItem.from_raw_data,
     )
-    found = sorted(persons, key=lambda p: (search_key(p.last_name), search_key(p.first_name)))
-    return {"persons": [person_json(p) for p in found]}
+    return {"persons": [person_json(p) for p in persons], "nextCursor": next_cursor}
 
 
 def get_person(vault_id: str, person_id: str) -> m.PersonItem:
-    _known(person_id, "Personne introuvable.", "person_not_found")
-    try:
-        return m.PersonItem.get(m.vault_pk(vault_id), m.person_sk(person_id))
-    except DoesNotExist:
-        raise NotFound("Personne introuvable.", code="person_not_found") from None
+    known(person_id, "person")
+    return existing(m.PersonItem, "person", vault_id, m.person_sk(person_id))
 
 
 # ------------------------------------------------------------------ journals and notifications
@@ -280,7 +266,7 @@ def get_person(vault_id: str, person_id: str) -> m.PersonItem:
 
 def dossier_journal(caller: Caller, vault_id: str, dossier_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     require_editor(vault_id, caller)
-    _dossier(vault_id, dossier_id)
+    existing_dossier(vault_id, dossier_id)
     return journal_page(dossier_journal_pk(vault_id, dossier_id), limit, cursor)
 
 

@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vault_share.adapters.aws import client
-from vault_share.api.auth import Caller
-from vault_share.errors import Forbidden, NotFound, Unprocessable
-from vault_share.settings import get_settings
+from vault_share.errors import Unprocessable
 from vault_share.vault import models as m
-from vault_share.vault.service import EDITORS
+from vault_share.vault.access import Caller, ensure_editor, not_found, well_formed
 
 
 @dataclass(frozen=True)
@@ -24,22 +21,30 @@ class Shareable:
     documents: list[m.DocumentItem]  # in the order asked
 
 
-def load_shareable(caller: Caller, vault_id: str, dossier_id: str, document_ids: list[str]) -> Shareable:
-    """Owner or member of the vault; documents available and in this dossier."""
+def load_shareable(
+    dynamodb: Any, table: str, caller: Caller, vault_id: str, dossier_id: str, document_ids: list[str]
+) -> Shareable:
+    """Owner or member of the vault; documents available and in this dossier.
+
+    `dynamodb` is a low-level boto3 client and `table` the vault table's name: the caller builds
+    them once per container. Malformed ids are not looked up: they name nothing."""
+    if not well_formed(vault_id):
+        raise not_found("vault")
     pk = m.vault_pk(vault_id)
-    keys = [m.member_sk(caller.user_id), m.dossier_sk(dossier_id)]
-    keys += [m.document_sk(dossier_id, doc_id) for doc_id in document_ids]
-    items = _batch_get(get_settings().vault_table, pk, keys)
+    keys = [m.member_sk(caller.user_id)]
+    if well_formed(dossier_id):
+        keys.append(m.dossier_sk(dossier_id))
+        keys += [m.document_sk(dossier_id, doc_id) for doc_id in document_ids if well_formed(doc_id)]
+    items = _batch_get(dynamodb, table, pk, keys)
 
     member_item = items.get(m.member_sk(caller.user_id))
     if member_item is None:
-        raise NotFound("Coffre introuvable.", code="vault_not_found")
+        raise not_found("vault")
     member = m.MemberItem.from_raw_data(member_item)
-    if member.role not in EDITORS:
-        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
+    ensure_editor(member.role)
     dossier_item = items.get(m.dossier_sk(dossier_id))
     if dossier_item is None:
-        raise NotFound("Dossier introuvable.", code="dossier_not_found")
+        raise not_found("dossier")
 
     documents, unavailable = [], []
     for doc_id in document_ids:
@@ -58,13 +63,12 @@ def load_shareable(caller: Caller, vault_id: str, dossier_id: str, document_ids:
     return Shareable(member, m.DossierItem.from_raw_data(dossier_item), documents)
 
 
-def _batch_get(table: str, pk: str, sort_keys: list[str]) -> dict[str, dict[str, Any]]:
+def _batch_get(dynamodb: Any, table: str, pk: str, sort_keys: list[str]) -> dict[str, dict[str, Any]]:
     """Items by sort key; unprocessed keys are asked again (rare: throttling only)."""
-    ddb = client("dynamodb")
     request: dict[str, Any] = {table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in dict.fromkeys(sort_keys)]}}
     found: dict[str, dict[str, Any]] = {}
     while request:
-        answer = ddb.batch_get_item(RequestItems=request)
+        answer = dynamodb.batch_get_item(RequestItems=request)
         for item in answer["Responses"].get(table, []):
             found[item["sk"]["S"]] = item
         request = answer.get("UnprocessedKeys") or {}
