@@ -58,6 +58,26 @@ def aws_environment(endpoint: str) -> dict[str, str]:
     }
 
 
+def verify_ses_identity(parameters: dict[str, Any]) -> None:
+    """Verify the template's SesIdentity in the embedded SES, as its owner does once in AWS.
+
+    SenderEmail must belong to it (be it, or be at its domain): IAM lets the functions send from
+    SenderEmail through that identity only, so any other pair could never send on AWS either.
+    """
+    import boto3
+
+    identity, sender = str(parameters["SesIdentity"]).strip(), str(parameters["SenderEmail"]).strip()
+    ses = boto3.client("ses")
+    if "@" in identity:
+        if sender.lower() != identity.lower():
+            raise ValueError(f"SenderEmail {sender} is not the SES identity {identity}")
+        ses.verify_email_identity(EmailAddress=identity)
+    else:
+        if sender.rpartition("@")[2].lower() != identity.lower():
+            raise ValueError(f"SenderEmail {sender} is not an address of the SES identity {identity}")
+        ses.verify_domain_identity(Domain=identity)
+
+
 class LocalStack:
     def __init__(self, *, port: int = 3000, host: str = "127.0.0.1", log_level: str = "INFO") -> None:
         self.host = host
@@ -101,18 +121,9 @@ class LocalStack:
         document = template.load()
         parameters = template.parameter_defaults(document)
         parameters.update(PublicBaseUrl=self.api_url, FrontendOrigin=self.api_url, LogLevel=self.log_level)
-        self.resolver = template.Resolver(
-            parameters=parameters,
-            pseudo={
-                "AWS::StackName": STACK_NAME,
-                "AWS::Region": self.region,
-                "AWS::AccountId": self.account,
-                "AWS::Partition": "aws",
-                "AWS::URLSuffix": "amazonaws.com",
-            },
-        )
+        self.resolver = template.stack_resolver(parameters, STACK_NAME, self.region, self.account)
         Provisioner(self.resolver, STACK_NAME, self.region, self.account).create_all(document["Resources"])
-        self._verify_sender(str(parameters["SenderEmail"]))
+        verify_ses_identity(parameters)
 
         specs = template.functions(document)
         self._export_environment(specs)
@@ -157,23 +168,10 @@ class LocalStack:
 
     # ---------------------------------------------------------------- wiring
 
-    def _verify_sender(self, sender: str) -> None:
-        import boto3
-
-        boto3.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
-
     def _export_environment(self, specs: list[template.FunctionSpec]) -> None:
         """Functions share this process, so their variables must agree; a clash is a template error."""
         assert self.resolver is not None
-        merged: dict[str, str] = {}
-        for spec in specs:
-            for name, value in self.resolver.resolve(spec.environment).items():
-                if name in merged and merged[name] != str(value):
-                    raise ValueError(
-                        f"{spec.logical_id}: {name} differs between functions; the local stack shares one environment"
-                    )
-                merged[name] = str(value)
-        os.environ.update(merged)
+        os.environ.update(template.merged_environment(self.resolver, specs))
 
     def _cors(self, document: dict[str, Any]) -> dict[str, str]:
         assert self.resolver is not None
