@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -78,6 +80,30 @@ def verify_ses_identity(parameters: dict[str, Any]) -> None:
         ses.verify_domain_identity(Domain=identity)
 
 
+# How far the local clock may run ahead of real time: beyond, dates stop meaning anything (and
+# enough advances would pass datetime's year 9999).
+MAX_CLOCK_LEAD = timedelta(days=10 * 365.25)
+
+
+def _advance_seconds(body: bytes) -> float | None:
+    """`{"advanceSeconds": N}` with N a finite number >= 0 and at most MAX_CLOCK_LEAD; else None."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(constant)  # NaN, Infinity, -Infinity: json accepts them, JSON does not
+
+    try:
+        seconds = json.loads(body, parse_constant=refuse)["advanceSeconds"]
+    except (ValueError, KeyError, TypeError):  # ValueError covers ints of > 4300 digits
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return None
+    if isinstance(seconds, float) and not math.isfinite(seconds):
+        return None
+    if not 0 <= seconds <= MAX_CLOCK_LEAD.total_seconds():  # compared exactly, however large an int
+        return None
+    return float(seconds)
+
+
 class LocalStack:
     def __init__(self, *, port: int = 3000, host: str = "127.0.0.1", log_level: str = "INFO") -> None:
         self.host = host
@@ -102,7 +128,9 @@ class LocalStack:
     @property
     def api_url(self) -> str:
         assert self.gateway is not None
-        return f"http://{self.host}:{self.gateway.port}"
+        # Bound to every interface, the stack is still reached (and named, for the Host check) by loopback.
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
+        return f"http://{host}:{self.gateway.port}"
 
     @property
     def aws_endpoint(self) -> str:
@@ -238,12 +266,14 @@ class LocalStack:
         from vault_share import clock
 
         if body:
-            try:
-                seconds = json.loads(body)["advanceSeconds"]
-                if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-                    raise ValueError
-            except (ValueError, KeyError, TypeError):
-                return error_answer(400, "invalid_clock", "advanceSeconds doit être un nombre positif ou nul.")
+            seconds = _advance_seconds(body)
+            if seconds is None or clock.now() + timedelta(seconds=seconds) > datetime.now(UTC) + MAX_CLOCK_LEAD:
+                return error_answer(
+                    400,
+                    "invalid_clock",
+                    "advanceSeconds doit être un nombre de secondes positif ou nul, "
+                    "et l'horloge locale ne peut pas avancer de plus de 10 ans.",
+                )
             clock.advance(seconds)
         return json_answer(200, {"now": clock.iso(clock.now())})
 
