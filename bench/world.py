@@ -27,7 +27,6 @@ from devstack.testkit import (
     REGION,
     Api,
     User,
-    function_environment,
     new_document,
     new_dossier,
     new_user,
@@ -129,7 +128,7 @@ def start(documents: int = 50) -> World:
 
     resolver = provision(STACK, REGION, ACCOUNT, PublicBaseUrl=BASE_URL)
     api = Api(REGION, ACCOUNT)
-    env = {**aws_environment(endpoint), **function_environment(resolver, [api.specs[lid] for lid in FUNCTIONS])}
+    env = {**aws_environment(endpoint), **template.merged_environment(resolver, [api.specs[lid] for lid in FUNCTIONS])}
     os.environ.update(env)
 
     functions = {logical_id: Function.load(api.specs[logical_id]) for logical_id in FUNCTIONS}

@@ -47,10 +47,11 @@ Walkthrough
   6. Read the dossier's journal and your notifications:
        curl -s -H "Authorization: Bearer $TOKEN" {api}/vaults/{demo["vaultId"]}/dossiers/{demo["dossierId"]}/journal
        curl -s -H "Authorization: Bearer $TOKEN" {api}/notifications
-  7. Move the clock (expiry, reminders) and run the schedules:
-       curl -s -X POST -d '{{"advanceSeconds": 3600}}' {api}/_local/clock
-       curl -s -X POST {api}/_local/schedules/run
+  7. Move the clock (expiry, reminders) and run the schedules (/_local/* takes JSON only):
+       curl -s -H 'Content-Type: application/json' -d '{{"advanceSeconds": 3600}}' {api}/_local/clock
+       curl -s -H 'Content-Type: application/json' -d '{{}}' {api}/_local/schedules/run
 
+The gateway answers requests for 127.0.0.1, localhost or [::1] on its port only (DNS rebinding).
 Ctrl-C stops the stack.
 """
 
@@ -58,7 +59,9 @@ Ctrl-C stops the stack.
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind; requests must still name 127.0.0.1, localhost or [::1]"
+    )
     parser.add_argument("--no-seed", action="store_true", help="start without the demo data")
     args = parser.parse_args(argv)
 

@@ -58,7 +58,13 @@ class RouteTable:
         self._routes = sorted((CompiledRoute.of(r) for r in routes), key=lambda c: c.precedence)
 
     def match(self, method: str, path: str) -> tuple[ApiRoute | None, dict[str, str], list[str]]:
-        """(route, path parameters, methods allowed on that resource)."""
+        """(route, path parameters, methods allowed on that resource).
+
+        `path` is the path as sent, and the parameters are its segments as sent, percent-encoding
+        kept: that is what API Gateway REST puts in `path` and `pathParameters` (a live capture:
+        `/capture/space%20value` gives `{"proxy": "capture/space%20value"}`; `a%2Fb` is one segment,
+        `+` stays `+`). HTTP APIs decode both; REST APIs decode only the query string.
+        """
         for compiled in self._routes:
             found = compiled.pattern.match(path)
             if not found:

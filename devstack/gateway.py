@@ -22,6 +22,13 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 
 LocalHandler = Callable[[str, bytes, dict[str, str]], HttpAnswer]
 
+# The names a page elsewhere cannot borrow by DNS rebinding: loopback literals and localhost.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -72,6 +79,27 @@ class Gateway:
     def port(self) -> int:
         return int(self.server.server_address[1])
 
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """`Host` values this gateway answers: the loopback names with its port (bare on port 80)."""
+        hosts = {f"{name}:{self.port}" for name in LOOPBACK_HOSTS}
+        if self.port == 80:
+            hosts.update(LOOPBACK_HOSTS)
+        return frozenset(hosts)
+
+    def refuse_host(self, hosts: list[str]) -> HttpAnswer | None:
+        """DNS rebinding: a page on another site that makes its name resolve to 127.0.0.1 still
+        sends its own name as `Host`. Answer only ours; a missing or repeated Host is a 400."""
+        if len(hosts) != 1 or not hosts[0].strip():
+            return error_answer(400, "invalid_host", "La requête doit porter un et un seul en-tête Host.")
+        if hosts[0].strip().lower() not in self.allowed_hosts:
+            return error_answer(
+                421,
+                "misdirected_request",
+                f"Cette pile locale ne répond qu'à 127.0.0.1, localhost et [::1] sur le port {self.port}.",
+            )
+        return None
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
         self._thread.start()
@@ -92,6 +120,11 @@ class Gateway:
             local = self.local_routes.get((method if method != "HEAD" else "GET", path))
             if local is None:
                 return error_answer(404, "not_found", "Ressource introuvable.")
+            if method == "POST" and _media_type(header_map.get("content-type")) != "application/json":
+                # A form on another site can POST here without a preflight; JSON it cannot.
+                return error_answer(
+                    415, "unsupported_media_type", "Les requêtes POST vers /_local/ doivent être en application/json."
+                )
             return local(parts.query, body, header_map)
         route, params, allowed = self.table.match(method, path)
         if method == "OPTIONS" and allowed:
@@ -144,8 +177,13 @@ class Gateway:
             server_version = "vault-share-local"
 
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_PAYLOAD_BYTES:
+                declared = (self.headers.get("Content-Length") or "0").strip()
+                length = int(declared) if declared.isascii() and declared.isdigit() else -1
+                refused = gateway.refuse_host(self.headers.get_all("Host") or [])
+                if refused is not None or length < 0:
+                    answer = refused or error_answer(400, "invalid_content_length", "En-tête Content-Length invalide.")
+                    self.close_connection = True  # the body, if any, is left unread
+                elif length > MAX_PAYLOAD_BYTES:
                     answer = error_answer(413, "payload_too_large", "Requête trop volumineuse.")
                     self.close_connection = True
                 else:

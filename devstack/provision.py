@@ -6,6 +6,7 @@ template is refused loudly, so a new resource cannot be silently missing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ _NOT_PROVISIONED = {
     "AWS::Serverless::LayerVersion",
     "AWS::Logs::LogGroup",
     "AWS::S3::BucketPolicy",
+    "AWS::IAM::ManagedPolicy",
 }
 
 
@@ -37,6 +39,7 @@ class Provisioner:
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::SecretsManager::Secret": self._secret,
             "AWS::SQS::Queue": self._queue,
+            "AWS::KMS::Key": self._key,
         }
 
     def create_all(self, resources: dict[str, Any]) -> None:
@@ -143,6 +146,18 @@ class Provisioner:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         self.resolver.refs[logical_id] = url
         self.resolver.attributes[logical_id] = {"Arn": arn, "QueueName": name}
+
+    def _key(self, logical_id: str, props: dict[str, Any]) -> None:
+        kms = boto3.client("kms")
+        args: dict[str, Any] = {"Description": props.get("Description", logical_id)}
+        if "KeyPolicy" in props:
+            args["Policy"] = json.dumps(props["KeyPolicy"])
+        key = kms.create_key(**args)["KeyMetadata"]
+        if props.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=key["KeyId"])
+        # As CloudFormation: !Ref is the key id, !GetAtt .Arn and .KeyId.
+        self.resolver.refs[logical_id] = key["KeyId"]
+        self.resolver.attributes[logical_id] = {"Arn": key["Arn"], "KeyId": key["KeyId"]}
 
 
 def stream_arns(resolver: Resolver) -> dict[str, str]:

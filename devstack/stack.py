@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -58,6 +60,50 @@ def aws_environment(endpoint: str) -> dict[str, str]:
     }
 
 
+def verify_ses_identity(parameters: dict[str, Any]) -> None:
+    """Verify the template's SesIdentity in the embedded SES, as its owner does once in AWS.
+
+    SenderEmail must belong to it (be it, or be at its domain): IAM lets the functions send from
+    SenderEmail through that identity only, so any other pair could never send on AWS either.
+    """
+    import boto3
+
+    identity, sender = str(parameters["SesIdentity"]).strip(), str(parameters["SenderEmail"]).strip()
+    ses = boto3.client("ses")
+    if "@" in identity:
+        if sender.lower() != identity.lower():
+            raise ValueError(f"SenderEmail {sender} is not the SES identity {identity}")
+        ses.verify_email_identity(EmailAddress=identity)
+    else:
+        if sender.rpartition("@")[2].lower() != identity.lower():
+            raise ValueError(f"SenderEmail {sender} is not an address of the SES identity {identity}")
+        ses.verify_domain_identity(Domain=identity)
+
+
+# How far the local clock may run ahead of real time: beyond, dates stop meaning anything (and
+# enough advances would pass datetime's year 9999).
+MAX_CLOCK_LEAD = timedelta(days=10 * 365.25)
+
+
+def _advance_seconds(body: bytes) -> float | None:
+    """`{"advanceSeconds": N}` with N a finite number >= 0 and at most MAX_CLOCK_LEAD; else None."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(constant)  # NaN, Infinity, -Infinity: json accepts them, JSON does not
+
+    try:
+        seconds = json.loads(body, parse_constant=refuse)["advanceSeconds"]
+    except (ValueError, KeyError, TypeError):  # ValueError covers ints of > 4300 digits
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return None
+    if isinstance(seconds, float) and not math.isfinite(seconds):
+        return None
+    if not 0 <= seconds <= MAX_CLOCK_LEAD.total_seconds():  # compared exactly, however large an int
+        return None
+    return float(seconds)
+
+
 class LocalStack:
     def __init__(self, *, port: int = 3000, host: str = "127.0.0.1", log_level: str = "INFO") -> None:
         self.host = host
@@ -82,7 +128,9 @@ class LocalStack:
     @property
     def api_url(self) -> str:
         assert self.gateway is not None
-        return f"http://{self.host}:{self.gateway.port}"
+        # Bound to every interface, the stack is still reached (and named, for the Host check) by loopback.
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
+        return f"http://{host}:{self.gateway.port}"
 
     @property
     def aws_endpoint(self) -> str:
@@ -101,18 +149,9 @@ class LocalStack:
         document = template.load()
         parameters = template.parameter_defaults(document)
         parameters.update(PublicBaseUrl=self.api_url, FrontendOrigin=self.api_url, LogLevel=self.log_level)
-        self.resolver = template.Resolver(
-            parameters=parameters,
-            pseudo={
-                "AWS::StackName": STACK_NAME,
-                "AWS::Region": self.region,
-                "AWS::AccountId": self.account,
-                "AWS::Partition": "aws",
-                "AWS::URLSuffix": "amazonaws.com",
-            },
-        )
+        self.resolver = template.stack_resolver(parameters, STACK_NAME, self.region, self.account)
         Provisioner(self.resolver, STACK_NAME, self.region, self.account).create_all(document["Resources"])
-        self._verify_sender(str(parameters["SenderEmail"]))
+        verify_ses_identity(parameters)
 
         specs = template.functions(document)
         self._export_environment(specs)
@@ -157,23 +196,10 @@ class LocalStack:
 
     # ---------------------------------------------------------------- wiring
 
-    def _verify_sender(self, sender: str) -> None:
-        import boto3
-
-        boto3.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
-
     def _export_environment(self, specs: list[template.FunctionSpec]) -> None:
         """Functions share this process, so their variables must agree; a clash is a template error."""
         assert self.resolver is not None
-        merged: dict[str, str] = {}
-        for spec in specs:
-            for name, value in self.resolver.resolve(spec.environment).items():
-                if name in merged and merged[name] != str(value):
-                    raise ValueError(
-                        f"{spec.logical_id}: {name} differs between functions; the local stack shares one environment"
-                    )
-                merged[name] = str(value)
-        os.environ.update(merged)
+        os.environ.update(template.merged_environment(self.resolver, specs))
 
     def _cors(self, document: dict[str, Any]) -> dict[str, str]:
         assert self.resolver is not None
@@ -240,12 +266,14 @@ class LocalStack:
         from vault_share import clock
 
         if body:
-            try:
-                seconds = json.loads(body)["advanceSeconds"]
-                if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-                    raise ValueError
-            except (ValueError, KeyError, TypeError):
-                return error_answer(400, "invalid_clock", "advanceSeconds doit être un nombre positif ou nul.")
+            seconds = _advance_seconds(body)
+            if seconds is None or clock.now() + timedelta(seconds=seconds) > datetime.now(UTC) + MAX_CLOCK_LEAD:
+                return error_answer(
+                    400,
+                    "invalid_clock",
+                    "advanceSeconds doit être un nombre de secondes positif ou nul, "
+                    "et l'horloge locale ne peut pas avancer de plus de 10 ans.",
+                )
             clock.advance(seconds)
         return json_answer(200, {"now": clock.iso(clock.now())})
 

@@ -103,6 +103,20 @@ class Resolver:
         return re.sub(r"\$\{([^}!]+)\}", replace, text)
 
 
+def stack_resolver(parameters: dict[str, Any], stack_name: str, region: str, account: str) -> Resolver:
+    """A resolver with the pseudo parameters CloudFormation gives a stack of that name."""
+    return Resolver(
+        parameters=parameters,
+        pseudo={
+            "AWS::StackName": stack_name,
+            "AWS::Region": region,
+            "AWS::AccountId": account,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        },
+    )
+
+
 @dataclass(frozen=True)
 class ApiRoute:
     function: str
@@ -205,6 +219,19 @@ def functions(document: dict[str, Any]) -> list[FunctionSpec]:
                 )
         specs.append(spec)
     return specs
+
+
+def merged_environment(resolver: Resolver, specs: list[FunctionSpec]) -> dict[str, str]:
+    """Every function's variables (Globals and its own), resolved, as one environment: the local
+    stack and the bench host all functions in one process. A variable only some functions set is
+    fine; one that two functions set to different values is a template error."""
+    merged: dict[str, str] = {}
+    for spec in specs:
+        for name, value in resolver.resolve(spec.environment).items():
+            if name in merged and merged[name] != str(value):
+                raise ValueError(f"{spec.logical_id}: {name} differs between functions; one process hosts them all")
+            merged[name] = str(value)
+    return merged
 
 
 def parameter_defaults(document: dict[str, Any]) -> dict[str, Any]:

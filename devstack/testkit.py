@@ -24,6 +24,7 @@ from devstack import template
 from devstack.events import RouteTable, build_event
 from devstack.functions import FunctionPool
 from devstack.provision import Provisioner
+from devstack.stack import verify_ses_identity
 from devstack.template import ApiRoute
 
 REGION = "eu-west-3"
@@ -34,38 +35,17 @@ STAGE = "v1"
 
 
 def provision(stack: str, region: str = REGION, account: str = ACCOUNT, **parameters: str) -> template.Resolver:
-    """Create template.yaml's resources (parameters: its defaults, then these) and verify the sender's domain."""
+    """Create template.yaml's resources (parameters: its defaults, then these) and verify the SES
+    identity (the given SenderEmail's domain unless SesIdentity is given too)."""
     document = template.load()
     values = template.parameter_defaults(document)
+    if "SenderEmail" in parameters and "SesIdentity" not in parameters:
+        parameters = {**parameters, "SesIdentity": parameters["SenderEmail"].rpartition("@")[2]}
     values.update(parameters)
-    resolver = template.Resolver(
-        parameters=values,
-        pseudo={
-            "AWS::StackName": stack,
-            "AWS::Region": region,
-            "AWS::AccountId": account,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-        },
-    )
+    resolver = template.stack_resolver(values, stack, region, account)
     Provisioner(resolver, stack, region, account).create_all(document["Resources"])
-    sender = str(values["SenderEmail"])
-    boto3.client("ses", region_name=region).verify_domain_identity(Domain=sender.split("@", 1)[1])
+    verify_ses_identity(values)
     return resolver
-
-
-def function_environment(resolver: template.Resolver, specs: list[template.FunctionSpec]) -> dict[str, str]:
-    """The variables Lambda would set for these functions (Globals + their own), resolved.
-
-    They must agree: one process hosts all of them.
-    """
-    merged: dict[str, str] = {}
-    for spec in specs:
-        for name, value in resolver.resolve(spec.environment).items():
-            if merged.get(name, str(value)) != str(value):
-                raise ValueError(f"{spec.logical_id}: {name} differs between functions; one process cannot host both")
-            merged[name] = str(value)
-    return merged
 
 
 @dataclass(frozen=True)

@@ -341,7 +341,7 @@ def test_clock_refuses_bad_bodies(stack: Stack, body: bytes) -> None:
 
 
 def test_schedules_run(stack: Stack) -> None:
-    answer = stack.client().post("/_local/schedules/run")
+    answer = stack.client().post("/_local/schedules/run", {})
     assert answer.status == 200, answer.body
     assert isinstance(answer.json(), dict)
 

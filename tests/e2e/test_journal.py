@@ -174,7 +174,7 @@ def test_every_link_event_reaches_the_journal_and_notifications_within_two_secon
     owner_email = demo["owner"]["email"]
     # Earlier tests on this stack may still have stream events in flight: let them land first
     # (schedules/run waits until the poller has delivered every record written so far).
-    assert owner.post("/_local/schedules/run").status == 200
+    assert owner.post("/_local/schedules/run", {}).status == 200
     used_before = len(owner_emails(owner, owner_email, USED_SUBJECT))
     locked_before = len(owner_emails(owner, owner_email, LOCKED_SUBJECT))
     expected: list[tuple[str, str, str | None]] = []
@@ -223,7 +223,7 @@ def test_every_link_event_reaches_the_journal_and_notifications_within_two_secon
     moved = owner.post("/_local/clock", {"advanceSeconds": 3600 + 60})
     assert moved.status == 200, moved.body
     started = time.monotonic()
-    ran = owner.post("/_local/schedules/run")
+    ran = owner.post("/_local/schedules/run", {})
     assert ran.status == 200, ran.body
     written("link.expired", expired, started)
 
