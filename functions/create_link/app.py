@@ -7,18 +7,20 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.aws import client
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
+from vault_share.api.params import Cursor, Limit, PathId
 from vault_share.api.resolver import json_response, make_resolver
 from vault_share.guard.secrets import Pepper
 from vault_share.links import owner
 from vault_share.links.idempotency import IdempotentCreate
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import LinkStore
+from vault_share.pagination import DEFAULT_PAGE
 from vault_share.settings import get_settings
 from vault_share.vault.access import caller_from_event
 
@@ -42,8 +44,6 @@ create = IdempotentCreate(
     ),
 )
 
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-
 
 @app.post("/vaults/<vaultId>/dossiers/<dossierId>/links")
 def create_link(vaultId: PathId, dossierId: PathId, body: Annotated[CreateLink, Body()]) -> Any:  # noqa: N803
@@ -52,9 +52,9 @@ def create_link(vaultId: PathId, dossierId: PathId, body: Annotated[CreateLink, 
 
 
 @app.get("/vaults/<vaultId>/dossiers/<dossierId>/links")
-def list_links(vaultId: PathId, dossierId: PathId) -> Any:  # noqa: N803
+def list_links(vaultId: PathId, dossierId: PathId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
     caller = caller_from_event(app.current_event.raw_event)
-    return json_response(200, owner.list_links(caller, vaultId, dossierId, links))
+    return json_response(200, owner.list_links(caller, vaultId, dossierId, links, limit, cursor))
 
 
 @app.delete("/vaults/<vaultId>/links/<linkId>")

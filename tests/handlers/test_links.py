@@ -744,7 +744,7 @@ def test_a_body_that_is_not_json_writes_nothing(api: Api, world: World, raw: byt
 def test_list_shows_every_status_newest_first(api: Api, world: World) -> None:
     dossier_id, docs = dossier_with_docs(api, world.owner, world.vault_id, 2)
     w = World(world.owner, world.vault_id, world.vault_name, dossier_id, docs, "", "", "", "")
-    assert ok(call(api, "GET", w.links_path, user=world.owner)) == {"links": []}
+    assert ok(call(api, "GET", w.links_path, user=world.owner)) == {"links": [], "nextCursor": None}
 
     def step() -> None:
         clock.advance(0.01)  # distinct createdAt, whatever the machine's speed
@@ -818,6 +818,34 @@ def test_who_may_list(api: Api, world: World) -> None:
         call(api, "GET", f"/vaults/{world.other_vault_id}/dossiers/{world.dossier_id}/links", user=world.owner).status
         == 404
     )
+
+
+def test_a_dossiers_links_come_a_page_at_a_time(api: Api, world: World) -> None:
+    dossier_id, docs = dossier_with_docs(api, world.owner, world.vault_id, 1)
+    w = World(world.owner, world.vault_id, world.vault_name, dossier_id, docs, "", "", "", "")
+    created = []
+    for _ in range(7):
+        clock.advance(0.01)  # distinct createdAt, whatever the machine's speed
+        created.append(create(api, w).link_id)
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = "limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = ok(call(api, "GET", w.links_path, user=world.owner, query=query))
+        seen += [x["linkId"] for x in page["links"]]
+        pages += 1
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+        assert len(page["links"]) == 3
+    assert (seen, pages) == (created[::-1], 3), "newest first, each once, the last page says so"
+    first = ok(call(api, "GET", w.links_path, user=world.owner, query="limit=3"))["nextCursor"]
+    # A cursor belongs to its dossier; a limit is 1 to 100.
+    other = call(api, "GET", world.links_path, user=world.owner, query=f"limit=3&cursor={first}")
+    assert (other.status, other.json()["error"]) == (400, "invalid_cursor")
+    for limit in ("0", "101", "x"):
+        assert call(api, "GET", w.links_path, user=world.owner, query=f"limit={limit}").status == 422
 
 
 # ============================================================== revoke

@@ -107,10 +107,14 @@ def create(request: CreateRequest, sharing: Sharing) -> dict[str, Any]:
     }
 
 
-def list_links(caller: Caller, vault_id: str, dossier_id: str, store: LinkStore) -> dict[str, Any]:
+def list_links(
+    caller: Caller, vault_id: str, dossier_id: str, store: LinkStore, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A dossier's links, newest first, a page at a time."""
     require_editor(vault_id, caller)
     readable_dossier(vault_id, dossier_id, caller)
     now = clock.iso(clock.now())
+    links, next_cursor = store.for_dossier(vault_id, dossier_id, limit, cursor)
     return {
         "links": [
             {
@@ -127,8 +131,9 @@ def list_links(caller: Caller, vault_id: str, dossier_id: str, store: LinkStore)
                     for d_id, d in link.ordered_documents()
                 ],
             }
-            for link in store.for_dossier(vault_id, dossier_id)
-        ]
+            for link in links
+        ],
+        "nextCursor": next_cursor,
     }
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from vault_share.dynamo import Outcome, conditional_update, from_item, to_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
+from vault_share.pagination import Partition, client_query, query_page
 
 LINK = Guard(open="active", success="used", expiry_partition="LINK")
 # Links stay readable in the owner's list a year after they expire.
@@ -224,18 +225,23 @@ class LinkStore:
         )["Items"]
         return Link.from_item(items[0]) if items else None
 
-    def for_dossier(self, vault_id: str, dossier_id: str) -> list[Link]:
-        links: list[Link] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "gsi2",
-            "KeyConditionExpression": "gsi2pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"DOSSIER#{vault_id}#{dossier_id}"}},
-            "ScanIndexForward": False,
-        }
-        while True:
-            answer = self._ddb.query(**kwargs)
-            links.extend(Link.from_item(item) for item in answer["Items"])
-            if "LastEvaluatedKey" not in answer:
-                return links
-            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+    def for_dossier(
+        self, vault_id: str, dossier_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Link], str | None]:
+        """A page of a dossier's links, newest first (gsi2), and the next page's cursor."""
+        partition = f"DOSSIER#{vault_id}#{dossier_id}"
+        query = client_query(
+            self._ddb,
+            TableName=self._table,
+            IndexName="gsi2",
+            KeyConditionExpression="gsi2pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": partition}},
+            ScanIndexForward=False,
+        )
+        return query_page(
+            query,
+            Partition(partition, key_names=("gsi2pk", "gsi2sk", "pk")),
+            limit=limit,
+            cursor=cursor,
+            parse=Link.from_item,
+        )
