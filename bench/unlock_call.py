@@ -25,18 +25,20 @@ def unlock_kwargs(table: str, token: str, code: str) -> dict[str, Any]:
     """The keyword arguments of the update_item call that unlocks `token` with `code` now."""
     # vault_share reads the function's environment at import (PynamoDB table names): import late.
     from vault_share import clock
-    from vault_share.links import codes, rules
+    from vault_share.guard import secrets as guarded
+    from vault_share.links import rules
     from vault_share.links.store import LinkStore, link_pk
+    from vault_share.settings import get_settings
 
-    hashed = codes.token_hash(token)
+    hashed = guarded.token_hash(token)
     now_dt = clock.now()
     grant = secrets.token_urlsafe(32)
     try:
         LinkStore(_Recorder(), table).unlock(
             link_pk(hashed),
-            codes.code_mac(codes.pepper(), hashed, code),
+            guarded.code_mac(guarded.Pepper(get_settings().pepper_secret_arn)(), hashed, code),
             clock.iso(now_dt),
-            codes.grant_hash(grant),
+            guarded.grant_hash(grant),
             clock.iso(now_dt + rules.DOWNLOAD_WINDOW),
         )
     except _Captured as captured:

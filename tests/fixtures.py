@@ -61,6 +61,8 @@ def aws() -> Iterator[Aws]:
             SenderEmail="no-reply@vault-share.test",
         )
         os.environ["USER_POOL_ID"] = resolver.ref("UserPool")
+        # CreateLinkFunction's own variable (template.yaml); the handlers of this process share one environment.
+        os.environ["IDEMPOTENCY_KEY_ARN"] = resolver.get_att("IdempotencyKey", "Arn")
         get_settings.cache_clear()
         clients.reset()
         yield Aws(resolver)

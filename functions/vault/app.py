@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.aws import client
 from vault_share.adapters.documents import DocumentStore
+from vault_share.api.params import Cursor, Limit, PathId
 from vault_share.api.resolver import json_response, make_resolver
+from vault_share.pagination import DEFAULT_PAGE
 from vault_share.settings import get_settings
-from vault_share.storage import DEFAULT_PAGE, MAX_PAGE
 from vault_share.vault import service
 from vault_share.vault.access import Caller, caller_from_event
 from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
@@ -22,13 +23,6 @@ tracer = Tracer()
 app = make_resolver()
 # Built once per container; the use cases take them as arguments. PynamoDB models are their own store.
 documents = DocumentStore(client("s3"), get_settings().documents_bucket)
-
-# Ids are opaque: a malformed one is simply not found (404), like any other unknown id (service checks).
-PathId = Annotated[str, Path(min_length=1, max_length=1024)]
-VaultId = PathId
-DossierId = PathId
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
 def caller() -> Caller:
@@ -46,43 +40,43 @@ def list_vaults() -> Any:
 
 
 @app.post("/vaults/<vaultId>/dossiers")
-def create_dossier(vaultId: VaultId, body: Annotated[CreateDossier, Body()]) -> Any:  # noqa: N803
+def create_dossier(vaultId: PathId, body: Annotated[CreateDossier, Body()]) -> Any:  # noqa: N803
     return json_response(201, service.create_dossier(caller(), vaultId, body))
 
 
 @app.get("/vaults/<vaultId>/dossiers")
-def list_dossiers(vaultId: VaultId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
+def list_dossiers(vaultId: PathId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
     return json_response(200, service.list_dossiers(caller(), vaultId, limit, cursor))
 
 
 @app.get("/vaults/<vaultId>/dossiers/<dossierId>")
-def get_dossier(vaultId: VaultId, dossierId: DossierId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
+def get_dossier(vaultId: PathId, dossierId: PathId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
     return json_response(200, service.get_dossier(caller(), vaultId, dossierId, limit, cursor))
 
 
 @app.post("/vaults/<vaultId>/dossiers/<dossierId>/documents")
-def create_document(vaultId: VaultId, dossierId: DossierId, body: Annotated[CreateDocument, Body()]) -> Any:  # noqa: N803
+def create_document(vaultId: PathId, dossierId: PathId, body: Annotated[CreateDocument, Body()]) -> Any:  # noqa: N803
     return json_response(201, service.create_document(caller(), vaultId, dossierId, body, documents))
 
 
 @app.post("/vaults/<vaultId>/dossiers/<dossierId>/documents/<documentId>/complete")
-def complete_document(vaultId: VaultId, dossierId: DossierId, documentId: PathId) -> Any:  # noqa: N803
+def complete_document(vaultId: PathId, dossierId: PathId, documentId: PathId) -> Any:  # noqa: N803
     return json_response(200, service.complete_document(caller(), vaultId, dossierId, documentId, documents))
 
 
 @app.get("/vaults/<vaultId>/dossiers/<dossierId>/journal")
-def dossier_journal(vaultId: VaultId, dossierId: DossierId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
+def dossier_journal(vaultId: PathId, dossierId: PathId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
     return json_response(200, service.dossier_journal(caller(), vaultId, dossierId, limit, cursor))
 
 
 @app.post("/vaults/<vaultId>/persons")
-def create_person(vaultId: VaultId, body: Annotated[CreatePerson, Body()]) -> Any:  # noqa: N803
+def create_person(vaultId: PathId, body: Annotated[CreatePerson, Body()]) -> Any:  # noqa: N803
     return json_response(201, service.create_person(caller(), vaultId, body))
 
 
 @app.get("/vaults/<vaultId>/persons")
 def search_persons(
-    vaultId: VaultId,  # noqa: N803
+    vaultId: PathId,  # noqa: N803
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
@@ -92,7 +86,7 @@ def search_persons(
 
 @app.get("/vaults/<vaultId>/persons/<personId>/journal")
 def person_journal(
-    vaultId: VaultId,  # noqa: N803
+    vaultId: PathId,  # noqa: N803
     personId: PathId,  # noqa: N803
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,

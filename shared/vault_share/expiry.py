@@ -1,10 +1,14 @@
 """Expiry becomes an event: the scheduled sweep marks what passed its expiry.
 
-Active links (and pending invitations) carry `expiryPk`, so the sparse
-`expiry` index holds only them, sorted by `expiresAt`: the sweep reads the due
-ones and nothing else. Each is marked with a conditional update, whose stream
-record becomes the journal entry. Requests never decide expiry by this sweep:
-they compare timestamps themselves (DynamoDB TTL deletes late).
+Open links (and pending invitations) carry `expiryPk`, so the sparse `expiry` index holds
+only them, sorted by `expiresAt`: the sweep reads the due ones and nothing else. Each is
+marked with a conditional update, whose stream record becomes the journal entry. Requests
+never decide expiry by this sweep: they compare timestamps themselves (DynamoDB TTL deletes
+late).
+
+The code-judging write (vault_share.guard.attempts) moves a won item to a partition the sweep
+never reads. An item locked by its fifth miss leaves the index when its lock is written down;
+should that second write be lost, the sweep takes the item out when it falls due.
 """
 
 from __future__ import annotations
@@ -12,11 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from vault_share import clock
-from vault_share.adapters.aws import client
-from vault_share.settings import get_settings
+from vault_share.dynamo import conditional_update
+from vault_share.guard.states import MAX_ATTEMPTS
 
 # expiryPk value -> status that is still "open" for that kind of item.
 OPEN_STATUS = {"LINK": "active", "INVITATION": "pending"}
@@ -31,9 +33,7 @@ class SweepResult:
         return {"itemsRead": self.items_read, "expired": self.expired}
 
 
-def sweep(dynamodb: Any = None, table: str | None = None) -> SweepResult:
-    ddb = dynamodb or client("dynamodb")
-    table = table or get_settings().shares_table
+def sweep(ddb: Any, table: str) -> SweepResult:
     now = clock.iso(clock.now())
     result = SweepResult()
     for partition, open_status in OPEN_STATUS.items():
@@ -47,7 +47,7 @@ def sweep(dynamodb: Any = None, table: str | None = None) -> SweepResult:
             page = ddb.query(**kwargs)
             result.items_read += int(page.get("ScannedCount", len(page["Items"])))
             for item in page["Items"]:
-                if _expire(ddb, table, item["pk"]["S"], open_status, now):
+                if _expire(ddb, table, item["pk"]["S"], partition, open_status, now):
                     result.expired += 1
             if "LastEvaluatedKey" not in page:
                 break
@@ -55,18 +55,29 @@ def sweep(dynamodb: Any = None, table: str | None = None) -> SweepResult:
     return result
 
 
-def _expire(ddb: Any, table: str, pk: str, open_status: str, now: str) -> bool:
-    try:
-        ddb.update_item(
-            TableName=table,
-            Key={"pk": {"S": pk}},
-            UpdateExpression="SET #status = :expired, expiredAt = :now REMOVE expiryPk",
-            ConditionExpression="#status = :open AND expiresAt <= :now",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":expired": {"S": "expired"}, ":open": {"S": open_status}, ":now": {"S": now}},
+def _expire(ddb: Any, table: str, pk: str, partition: str, open_status: str, now: str) -> bool:
+    """Open and due -> expired; an item no longer open (won, revoked, locked) leaves the index."""
+    values = {":expired": "expired", ":open": open_status, ":now": now, ":max": MAX_ATTEMPTS}
+    names = {"#status": "status"}
+    expired = conditional_update(
+        ddb,
+        table,
+        {"pk": pk},
+        "SET #status = :expired, expiredAt = :now REMOVE expiryPk",
+        "#status = :open AND expiresAt <= :now AND (attribute_not_exists(failedAttempts) OR failedAttempts < :max)",
+        values,
+        names,
+    )
+    if expired.applied:
+        return True
+    if expired.old is not None and expired.old.get("expiryPk") == partition:
+        conditional_update(
+            ddb,
+            table,
+            {"pk": pk},
+            "REMOVE expiryPk",
+            "expiryPk = :p AND (#status <> :open OR failedAttempts >= :max)",
+            {":p": partition, ":open": open_status, ":max": MAX_ATTEMPTS},
+            names,
         )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False  # used, revoked or locked meanwhile
-        raise
-    return True
+    return False

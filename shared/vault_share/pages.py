@@ -10,8 +10,6 @@ import base64
 import hashlib
 from html import escape
 
-from aws_lambda_powertools.event_handler import Response
-
 _STYLE = """
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5561;--accent:#0b57d0;--bad:#b3261e;--ok:#146c2e;--line:#c9d1d9}
 *{box-sizing:border-box}
@@ -69,17 +67,3 @@ def page(title: str, body_html: str) -> str:
         f'<body><main><div class="card">{body_html}</div>'
         '<p class="muted"><small>Transmis avec vault-share.</small></p></main></body></html>'
     )
-
-
-def html_response(status: int, title: str, body_html: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        status_code=status,
-        content_type="text/html; charset=utf-8",
-        body=page(title, body_html),
-        headers={**SECURITY_HEADERS, **(headers or {})},
-    )
-
-
-def wants_html(accept: str | None) -> bool:
-    """Browsers ask for text/html first; API clients ask for JSON."""
-    return bool(accept) and "text/html" in (accept or "")

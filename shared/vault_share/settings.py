@@ -16,6 +16,8 @@ class Settings(BaseModel):
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     documents_bucket: str = Field(alias="DOCUMENTS_BUCKET")
     pepper_secret_arn: str = Field(alias="PEPPER_SECRET_ARN")
+    # The create-link function's own: the key its idempotent answers are sealed under.
+    idempotency_key_arn: str = Field(default="", alias="IDEMPOTENCY_KEY_ARN")
     user_pool_id: str = Field(alias="USER_POOL_ID")
     public_base_url: str = Field(alias="PUBLIC_BASE_URL")
     frontend_origin: str = Field(alias="FRONTEND_ORIGIN")

@@ -199,9 +199,12 @@ def test_recipient_unlocks_the_emailed_link_and_downloads_on_a_phone(
     for document in link["documents"]:
         button = page.get_by_role("link", name=f"Télécharger {file_names[document['documentId']]}", exact=True)
         expect(button).to_be_visible()
-        grant = parse_qs(urlsplit(button.get_attribute("href") or "").query).get("grant", [""])[0]
-        assert grant
-        stack.secrets.add(grant)
+        assert not parse_qs(urlsplit(button.get_attribute("href") or "").query), "the page's URLs carry no grant"
+    # The grant rides in an HttpOnly cookie, scoped to this link, sent back by the browser alone.
+    [grant] = [c for c in page.context.cookies() if c["name"] == "vs_grant"]
+    assert grant["httpOnly"] and grant["sameSite"] == "Strict", grant
+    assert grant["path"] == urlsplit(url).path
+    stack.secrets.add(grant["value"])
     assert_fits_a_phone(page)
     screenshot(page, "3-downloads.png")
 

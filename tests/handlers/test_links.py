@@ -7,9 +7,11 @@ Helpers here are shared with test_links_attacks.py.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -605,6 +607,29 @@ def test_a_retried_create_with_a_typed_code(api: Api, world: World) -> None:
     assert (other.status, other.json()["error"]) == (422, "idempotency_key_reused")
 
 
+def test_the_idempotency_table_keeps_nothing_a_link_can_be_rebuilt_from(api: Api, world: World) -> None:
+    """Not the token, not the code, and no seed either: whoever reads the table and the pepper
+    (the download role reads the pepper) rebuilds nothing; the answer is sealed under KMS."""
+    answer, record = create_with_key(api, world, world.body(recipientEmail="gina@example.fr"), f"k-{uuid.uuid4()}")
+    token, code = token_of(answer["url"]), answer["code"]
+    pepper = aws_client("secretsmanager").get_secret_value(SecretId=os.environ["PEPPER_SECRET_ARN"])["SecretString"]
+    found = list(strings_in(record))
+    assert_absent([token, code], found, "the idempotency record")
+    for text in found:
+        for part in {text, *re.findall(r"[A-Za-z0-9_\-]{20,}", text)}:
+            # How a seed used to rebuild the token (HMAC under the pepper): nothing here does.
+            digest = hmac.new(pepper.encode(), f"link-token:{part}".encode(), hashlib.sha256).digest()
+            assert base64.urlsafe_b64encode(digest).decode().rstrip("=") != token
+    stored = json.loads(record["data"]["S"])
+    assert set(stored) == {"sealed"}
+    with pytest.raises(aws_client("kms").exceptions.InvalidCiphertextException):
+        # Another caller's context: KMS refuses to open it.
+        aws_client("kms").decrypt(
+            CiphertextBlob=base64.b64decode(stored["sealed"]),
+            EncryptionContext={"purpose": "create-link-answer", "userId": "someone-else", "vaultId": world.vault_id},
+        )
+
+
 def test_a_key_reused_for_another_body_is_422(api: Api, world: World) -> None:
     key = f"reuse-{uuid.uuid4()}"
     headers = {"Idempotency-Key": key}
@@ -719,7 +744,7 @@ def test_a_body_that_is_not_json_writes_nothing(api: Api, world: World, raw: byt
 def test_list_shows_every_status_newest_first(api: Api, world: World) -> None:
     dossier_id, docs = dossier_with_docs(api, world.owner, world.vault_id, 2)
     w = World(world.owner, world.vault_id, world.vault_name, dossier_id, docs, "", "", "", "")
-    assert ok(call(api, "GET", w.links_path, user=world.owner)) == {"links": []}
+    assert ok(call(api, "GET", w.links_path, user=world.owner)) == {"links": [], "nextCursor": None}
 
     def step() -> None:
         clock.advance(0.01)  # distinct createdAt, whatever the machine's speed
@@ -793,6 +818,34 @@ def test_who_may_list(api: Api, world: World) -> None:
         call(api, "GET", f"/vaults/{world.other_vault_id}/dossiers/{world.dossier_id}/links", user=world.owner).status
         == 404
     )
+
+
+def test_a_dossiers_links_come_a_page_at_a_time(api: Api, world: World) -> None:
+    dossier_id, docs = dossier_with_docs(api, world.owner, world.vault_id, 1)
+    w = World(world.owner, world.vault_id, world.vault_name, dossier_id, docs, "", "", "", "")
+    created = []
+    for _ in range(7):
+        clock.advance(0.01)  # distinct createdAt, whatever the machine's speed
+        created.append(create(api, w).link_id)
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = "limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = ok(call(api, "GET", w.links_path, user=world.owner, query=query))
+        seen += [x["linkId"] for x in page["links"]]
+        pages += 1
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+        assert len(page["links"]) == 3
+    assert (seen, pages) == (created[::-1], 3), "newest first, each once, the last page says so"
+    first = ok(call(api, "GET", w.links_path, user=world.owner, query="limit=3"))["nextCursor"]
+    # A cursor belongs to its dossier; a limit is 1 to 100.
+    other = call(api, "GET", world.links_path, user=world.owner, query=f"limit=3&cursor={first}")
+    assert (other.status, other.json()["error"]) == (400, "invalid_cursor")
+    for limit in ("0", "101", "x"):
+        assert call(api, "GET", w.links_path, user=world.owner, query=f"limit={limit}").status == 422
 
 
 # ============================================================== revoke
@@ -997,15 +1050,95 @@ def test_unlock_with_a_form_post(api: Api, world: World) -> None:
     for doc in world.docs[:2]:
         assert doc.file_name in text or doc.file_name.replace("°", "&#176;") in text
     href = links[0].replace("&amp;", "&")
-    assert fetch(api, href).status == 302
+    # The page's URLs hold no grant: the browser brings it back in the cookie the page set.
+    assert fetch(api, href).status == 404, "a URL copied from the page opens nothing on its own"
+    assert fetch(api, href, headers={"Cookie": grant_cookie(page).split(";")[0]}).status == 302
+
+
+def submit_page_form(api: Api, link: Created, code: str) -> HttpResult:
+    """The code form as a browser without JavaScript posts it."""
+    return call(
+        api, "POST", link.share, raw_body=f"code={code}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+    )  # fmt: skip
+
+
+def grant_cookie(page: HttpResult) -> str:
+    [cookie] = [v for k, v in page.headers.items() if k.lower() == "set-cookie"]
+    return cookie
+
+
+def test_the_download_page_keeps_its_grant_in_a_cookie(api: Api, world: World) -> None:
+    link = create(api, world)
+    page = submit_page_form(api, link, link.code)
+    assert page.status == 200
+    cookie = grant_cookie(page)
+    name_value, *attributes = [part.strip() for part in cookie.split(";")]
+    name, grant = name_value.split("=", 1)
+    flags = {key.lower(): value for key, _, value in (a.partition("=") for a in attributes)}
+    assert {"httponly", "secure"} <= set(flags), cookie
+    assert flags["samesite"] == "Strict"
+    assert flags["path"] == urlsplit(link.answer["url"]).path, "scoped to this link's path"
+    assert int(flags["max-age"]) == 1800
+    assert len(grant) >= 32
+    assert_absent([grant], [page.body], "the download page")
+    [href] = [h.replace("&amp;", "&") for h in re.findall(r'<a\b[^>]*href="([^"]+)"', page.body)]
+    assert fetch(api, href, headers={"Cookie": f"{name}={grant}"}).status == 302
+    assert fetch(api, href, headers={"Cookie": f"{name}={grant[::-1]}"}).status == 410
+
+
+def test_revoke_ends_a_used_links_download_window(api: Api, world: World) -> None:
+    link = create(api, world)
+    url = ok(unlock(api, link))["documents"][0]["downloadUrl"]
+    assert fetch(api, url).status == 302
+    assert revoke(api, world, link).status == 204
+    assert status_of_gone(fetch(api, url)) == (410, "download_unavailable")
+    again = revoke(api, world, link)
+    assert (again.status, again.json()["status"]) == (409, "used")
+    listed = ok(call(api, "GET", world.links_path, user=world.owner))["links"]
+    assert [x["status"] for x in listed if x["linkId"] == link.link_id] == ["used"]
+    assert attribute(link.token, "revokedBy") == world.owner.user_id
+
+
+def status_of_gone(result: HttpResult) -> tuple[int, str]:
+    return result.status, result.json().get("error", "")
+
+
+@pytest.mark.parametrize("status", STATUSES_GONE)
+def test_a_malformed_code_to_a_dead_link_is_410(api: Api, world: World, status: str) -> None:
+    """No form, no sender, no message: a link that is over shows nothing of what it held."""
+    link = make_gone(api, world, status)
+    item = link_item(link.token)
+    for raw, content_type in (
+        (b'{"code": "12"}', "application/json"),
+        (b"code=abc", "application/x-www-form-urlencoded"),
+    ):
+        answer = call(api, "POST", link.share, raw_body=raw, headers={"Content-Type": content_type})
+        assert (answer.status, answer.json()["status"]) == (410, status), answer.body
+        page = call(
+            api, "POST", link.share, raw_body=raw, headers={"Content-Type": content_type, "Accept": "text/html"}
+        )
+        assert page.status == 410
+        text = assert_french_page(page)
+        assert "<form" not in text and world.vault_name not in text
+    assert link_item(link.token) == item
+
+
+def test_a_document_swapped_after_it_was_shared_is_not_served(api: Api, world: World) -> None:
+    """The bucket is versioned: the link serves the version checked at `complete`, whatever is
+    uploaded to the same key afterwards (a still-valid upload form, a stray write)."""
+    doc = new_document(api, world.owner, world.vault_id, world.dossier_id, "bon de commande.pdf", b"%PDF original")
+    link = create(api, world, {"documentIds": [doc.document_id]})
+    key = f"vaults/{world.vault_id}/dossiers/{world.dossier_id}/{doc.document_id}"
+    aws_client("s3").put_object(Bucket=os.environ["DOCUMENTS_BUCKET"], Key=key, Body=b"%PDF swapped")
+    url = ok(unlock(api, link))["documents"][0]["downloadUrl"]
+    got = requests.get(fetch(api, url).headers["Location"], timeout=10)
+    assert (got.status_code, got.content) == (200, b"%PDF original")
 
 
 def test_a_wrong_code_in_a_page_shows_the_form_again(api: Api, world: World) -> None:
     link = create(api, world)
-    page = call(
-        api, "POST", link.share, raw_body=f"code={wrong_code(link.code)}".encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
-    )  # fmt: skip
+    page = submit_page_form(api, link, wrong_code(link.code))
     assert page.status == 403
     assert_share_headers(page)
     text = assert_french_page(page)

@@ -25,6 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -378,3 +379,93 @@ def test_no_token_code_or_grant_in_tables_or_logs(api: Api, world: World, capfd:
         assert_absent(secrets, values, f"the table {table}")
     # What the tables do keep: the links, under their hash.
     assert link_item(typed.token) is not None and link_item(generated.token) is not None
+
+
+# ============================================================== at most five codes ever judged
+
+
+@dataclass
+class Hold:
+    release: threading.Event
+    holding: set[str]
+
+
+@contextmanager
+def held_after_first_write(api: Api, held: set[str]) -> Iterator[Hold]:
+    """Threads named in `held` stop right after their first UpdateItem returns, until released:
+    any second step of an unlock (a second write, a local decision) is held open meanwhile."""
+    from vault_share.adapters.aws import client
+
+    hold_state = Hold(threading.Event(), set())
+
+    def hold(**_: Any) -> None:
+        name = threading.current_thread().name
+        if name in held and name not in hold_state.holding:
+            hold_state.holding.add(name)
+            assert hold_state.release.wait(timeout=30), "never released"
+
+    events = client("dynamodb").meta.events
+    events.register("after-call.dynamodb.UpdateItem", hold, unique_id="hold-after-first-write")
+    try:
+        yield hold_state
+    finally:
+        hold_state.release.set()
+        events.unregister("after-call.dynamodb.UpdateItem", unique_id="hold-after-first-write")
+
+
+def test_no_code_is_judged_after_five_whatever_is_still_in_flight(api: Api, world: World, concurrency: None) -> None:
+    """Five wrong codes are held between their first write and their answer; the right code sent then
+    is refused unjudged (it used to open the link: each guess was judged before any was counted)."""
+    link = create(api, world)
+    warm(api, 6)
+    names = {f"held-guess-{shift}" for shift in range(1, 6)}
+    results: dict[str, HttpResult] = {}
+    with held_after_first_write(api, names) as hold:
+        threads = [
+            threading.Thread(
+                target=lambda shift=shift: results.__setitem__(
+                    f"held-guess-{shift}", api.call("POST", link.share, {"code": wrong_code(link.code, shift)})
+                ),
+                name=f"held-guess-{shift}",
+            )
+            for shift in range(1, 6)
+        ]
+        for thread in threads:
+            thread.start()
+        for _ in range(3000):
+            if hold.holding == names:
+                break
+            threading.Event().wait(0.01)
+        assert hold.holding == names, "the five guesses reached the store"
+        # While the five are in flight: the right code, the page, the owner's list all say locked.
+        assert status_of(unlock(api, link)) == (410, "link_locked")
+        assert status_of(call(api, "GET", link.share)) == (410, "link_locked")
+        listed = ok(call(api, "GET", world.links_path, user=world.owner))["links"]
+        assert [x["status"] for x in listed if x["linkId"] == link.link_id] == ["locked"]
+        hold.release.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert Counter(status_of(r) for r in results.values()) == Counter(
+        {(403, "wrong_code"): 4, (410, "link_locked"): 1}
+    ), [r.body for r in results.values()]
+    assert (attribute(link.token, "failedAttempts"), attribute(link.token, "status")) == (5, "locked")
+
+
+def test_forty_wrong_codes_and_the_right_one_at_once(api: Api, world: World, concurrency: None) -> None:
+    """Whatever the interleaving: at most five codes judged (200 or 403), at most one success."""
+    for _ in range(3):
+        link = create(api, world)
+        guesses = [wrong_code(link.code, shift) for shift in range(1, 41)] + [link.code]
+        calls = [partial(api.call, "POST", link.share, {"code": code}) for code in guesses]
+        warm(api, len(calls))
+        results = at_once(calls)
+        judged = [r for r in results if r.status in (200, 403)]
+        assert len(judged) <= 5, Counter(status_of(r) for r in results)
+        assert sum(r.status == 200 for r in results) <= 1
+        assert {status_of(r) for r in results if r.status not in (200, 403)} <= {
+            (410, "link_locked"),
+            (410, "link_used"),
+        }
+        used = attribute(link.token, "status") == "used"
+        assert results[-1].status == (200 if used else 410)
+        assert attribute(link.token, "failedAttempts") <= 5

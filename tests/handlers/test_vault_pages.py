@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
-from vault_share.storage import Partition, client_query, query_page
+from vault_share.pagination import Partition, client_query, query_page
 
 from tests.fixtures import Api, User, add_member, new_user
 from tests.handlers.test_vault_api import Client, b64, grant

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from vault_share.errors import BadRequest
-from vault_share.storage import decode_cursor, encode_cursor
+from vault_share.pagination import decode_cursor, encode_cursor
 
 PK = "JOURNAL#DOSSIER#" + "a" * 32 + "#" + "b" * 32
 KEY = {"pk": {"S": PK}, "sk": {"S": "2026-03-01T09:00:00.000Z#" + "c" * 32}}

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-
-from vault_share.adapters.aws import client
-from vault_share.settings import get_settings
 
 logger = Logger(child=True)
 
@@ -94,8 +90,3 @@ class DocumentStore:
             ExpiresIn=DOWNLOAD_URL_SECONDS,
         )
         return url
-
-
-@cache
-def default_store() -> DocumentStore:
-    return DocumentStore(client("s3"), get_settings().documents_bucket)

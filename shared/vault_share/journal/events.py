@@ -18,6 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vault_share.guard.states import Guard, state
+from vault_share.links.store import LINK
+
+# The journal reads the same truth from the images as requests do from the item
+# (vault_share.guard.states). Invitations come with their own capability.
+INVITATION = Guard(open="pending", success="accepted", expiry_partition="INVITATION")
+
 LINK_STATUS_EVENTS = {
     "used": ("link.used", "usedAt"),
     "locked": ("link.locked", "lockedAt"),
@@ -95,7 +102,7 @@ def _link_event(new: dict[str, Any], type_: str, at: str, email: bool = False, *
             "recipientEmail": new.get("recipientEmail"),
             "failedAttempts": int(new.get("failedAttempts") or 0),
             "expiresAt": new.get("expiresAt"),
-            "usedAt": new.get("usedAt"),
+            "status": state(LINK, new),
             "dossierId": new["dossierId"],
         },
         discriminator=details.get("documentId", ""),
@@ -106,10 +113,13 @@ def _link_events(old: dict[str, Any] | None, new: dict[str, Any], fallback_at: s
     if not old:  # INSERT
         return [_link_event(new, "link.created", new.get("createdAt") or fallback_at)]
     found: list[DomainEvent] = []
-    before, after = old.get("status"), new.get("status")
+    before, after = state(LINK, old), state(LINK, new)
     if before != after and after in LINK_STATUS_EVENTS:
         type_, at_attribute = LINK_STATUS_EVENTS[after]
         found.append(_link_event(new, type_, new.get(at_attribute) or fallback_at, email=after in ("used", "locked")))
+    elif after == "used" and new.get("revokedAt") and not old.get("revokedAt"):
+        # The owner ended a used link's download window.
+        found.append(_link_event(new, "link.revoked", new["revokedAt"]))
     old_docs, new_docs = old.get("documents") or {}, new.get("documents") or {}
     for document_id in new.get("documentOrder") or []:
         first_fetch = (new_docs.get(document_id) or {}).get("downloadedAt")
@@ -148,7 +158,7 @@ def _invitation_events(old: dict[str, Any] | None, new: dict[str, Any], fallback
         type_ = "invitation.not_sent" if new.get("status") == "not_sent" else "invitation.sent"
         return [_person_event(new, type_, new.get("createdAt") or fallback_at, **ids)]
     found: list[DomainEvent] = []
-    before, after = old.get("status"), new.get("status")
+    before, after = state(INVITATION, old), state(INVITATION, new)
     if before != after and after in INVITATION_STATUS_EVENTS:
         type_, at_attribute = INVITATION_STATUS_EVENTS[after]
         email = after in ("accepted", "locked")

@@ -26,7 +26,11 @@ def message(event: DomainEvent) -> str:
         "link.used": f"Lien de téléchargement utilisé : le bon code a été saisi le {when}.",
         "link.document_downloaded": f"Document « {_file_name(event)} » téléchargé le {when}.",
         "link.locked": f"Lien de téléchargement bloqué après {ctx.get('failedAttempts', 5)} codes erronés.",
-        "link.revoked": "Lien de téléchargement révoqué.",
+        "link.revoked": (
+            "Lien de téléchargement révoqué : les téléchargements en cours ne sont plus possibles."
+            if ctx.get("status") == "used"
+            else "Lien de téléchargement révoqué."
+        ),
         "link.expired": "Lien de téléchargement expiré sans avoir été utilisé.",
         "invitation.sent": f"Invitation envoyée {_CHANNELS.get(ctx.get('linkChannel'), '')}".rstrip() + ".",
         "invitation.not_sent": "Invitation créée mais non envoyée : ni e-mail ni adresse postale connus.",

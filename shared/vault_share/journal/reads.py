@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from vault_share.journal.models import JournalEntryItem, NotificationItem, _EventItem
-from vault_share.storage import DEFAULT_PAGE, Partition, model_query, query_page
+from vault_share.pagination import DEFAULT_PAGE, Partition, query_page
+from vault_share.storage import model_query
 
 
 def _page(model: type[_EventItem], pk: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:

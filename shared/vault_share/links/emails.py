@@ -9,12 +9,6 @@ from vault_share.links.store import Link
 from vault_share.pages import e
 
 
-def one_line(text: str) -> str:
-    """A name as a header can carry it: a vault named with a line break would otherwise make
-    the message unsendable (headers cannot hold one)."""
-    return " ".join(text.split())
-
-
 def from_name(link: Link) -> str:
     """The sender's display name; the mailer keeps it from reading as an address."""
     return f"{link.vault_name} via vault-share"
@@ -24,7 +18,7 @@ def link_email(link: Link, url: str) -> Email:
     sender = link.vault_name
     count = plural(len(link.document_order), "document")
     expires = date_time_fr(clock.parse_iso(link.expires_at))
-    subject = f"{one_line(sender)} vous transmet {count}"
+    subject = f"{sender} vous transmet {count}"  # the mailer makes header text one plain line
     message_text = f"\nMessage de {sender} :\n{link.message}\n" if link.message else ""
     text = (
         f"Bonjour,\n\n{sender} vous transmet {count} par un lien de téléchargement sécurisé.\n"

@@ -1,7 +1,11 @@
-"""The owner's use cases: create (then e-mail), list, revoke."""
+"""The owner's use cases: create (then e-mail), list, revoke.
+
+Stores and channels come in as arguments; the function's handler builds them once per container.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -9,14 +13,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from vault_share import clock, ids
-from vault_share.adapters.aws import client
 from vault_share.adapters.mailer import Mailer
 from vault_share.errors import Conflict, NotFound
-from vault_share.links import codes, emails
-from vault_share.links.rules import effective_status, share_url
+from vault_share.guard import secrets
+from vault_share.links import emails
+from vault_share.links.rules import share_url
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import RETENTION_SECONDS, Link, LinkStore, link_pk
-from vault_share.settings import get_settings
 from vault_share.vault.access import Caller, ensure_editor, readable_dossier, require_editor, role_in
 from vault_share.vault.sharing import load_shareable
 
@@ -31,21 +34,26 @@ class CreateRequest:
     body: CreateLink
 
 
-def create_sealed(request: CreateRequest, seed: str, store: LinkStore, mailer: Mailer) -> dict[str, Any]:
-    """Store the link, then e-mail it. The answer holds the seed, never the token
-    or the code: it is what the idempotency record keeps."""
-    body, pepper = request.body, codes.pepper()
+@dataclass(frozen=True)
+class Sharing:
+    """What creating a link needs, built once per container by the handler."""
+
+    links: LinkStore
+    mailer: Mailer
+    pepper: Callable[[], bytes]
+    dynamodb: Any  # the vault table is read in one BatchGetItem (vault.sharing)
+    vault_table: str
+
+
+def create(request: CreateRequest, sharing: Sharing) -> dict[str, Any]:
+    """Store the link, then e-mail it. The answer is the only place the code ever appears."""
+    body, store, mailer, pepper = request.body, sharing.links, sharing.mailer, sharing.pepper
     shareable = load_shareable(
-        client("dynamodb"),
-        get_settings().vault_table,
-        request.caller,
-        request.vault_id,
-        request.dossier_id,
-        body.document_ids,
+        sharing.dynamodb, sharing.vault_table, request.caller, request.vault_id, request.dossier_id, body.document_ids
     )
-    token = codes.derive_token(pepper, seed)
-    code = body.code or codes.derive_code(pepper, seed)
-    hashed = codes.token_hash(token)
+    token = secrets.new_token()
+    code = body.code or secrets.new_code()
+    hashed = secrets.token_hash(token)
     now = clock.now()
     expires = now + timedelta(hours=body.expires_in_hours)
     link = Link(
@@ -59,13 +67,15 @@ def create_sealed(request: CreateRequest, seed: str, store: LinkStore, mailer: M
         created_at=clock.iso(now),
         expires_at=clock.iso(expires),
         status="active",
-        code_mac=codes.code_mac(pepper, hashed, code),
+        code_mac=secrets.code_mac(pepper(), hashed, code),
         documents={
             d.document_id: {
                 "fileName": d.file_name,
                 "contentType": d.content_type,
                 "size": int(d.size),
                 "s3Key": d.s3_key,
+                # The version checked at `complete`: a later upload to the same key is never served.
+                "versionId": d.version_id,
                 "fetchCount": 0,
             }
             for d in shareable.documents
@@ -76,17 +86,19 @@ def create_sealed(request: CreateRequest, seed: str, store: LinkStore, mailer: M
     )
     store.insert(link, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
 
+    url = share_url(token)
     email_status = "not_requested"
     if body.recipient_email:
         try:
-            mailer.send(emails.link_email(link, share_url(token)), from_name=emails.from_name(link))
+            mailer.send(emails.link_email(link, url), from_name=emails.from_name(link))
             email_status = "sent"
         except Exception as exc:  # the link exists either way; the owner can copy it
             logger.warning("link e-mail failed", extra={"link_id": link.link_id, "error_type": type(exc).__name__})
             email_status = "failed"
     return {
-        "seed": seed,
         "linkId": link.link_id,
+        "url": url,
+        "code": code,
         "status": "active",
         "expiresAt": link.expires_at,
         "recipientEmail": link.recipient_email,
@@ -95,28 +107,23 @@ def create_sealed(request: CreateRequest, seed: str, store: LinkStore, mailer: M
     }
 
 
-def unseal(sealed: dict[str, Any], body: CreateLink) -> dict[str, Any]:
-    """The contract's answer, rebuilt from the seed: the only place the code appears."""
-    pepper = codes.pepper()
-    answer = {k: v for k, v in sealed.items() if k != "seed"}
-    answer["url"] = share_url(codes.derive_token(pepper, sealed["seed"]))
-    answer["code"] = body.code or codes.derive_code(pepper, sealed["seed"])
-    return answer
-
-
-def list_links(caller: Caller, vault_id: str, dossier_id: str, store: LinkStore) -> dict[str, Any]:
+def list_links(
+    caller: Caller, vault_id: str, dossier_id: str, store: LinkStore, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A dossier's links, newest first, a page at a time."""
     require_editor(vault_id, caller)
     readable_dossier(vault_id, dossier_id, caller)
     now = clock.iso(clock.now())
+    links, next_cursor = store.for_dossier(vault_id, dossier_id, limit, cursor)
     return {
         "links": [
             {
                 "linkId": link.link_id,
-                "status": effective_status(link, now),
+                "status": link.state(now),
                 "createdAt": link.created_at,
                 "createdBy": link.created_by,
                 "expiresAt": link.expires_at,
-                "usedAt": link.used_at,
+                "usedAt": link.used_at if link.status == "used" else None,
                 "recipientEmail": link.recipient_email,
                 "failedAttempts": link.failed_attempts,
                 "documents": [
@@ -124,18 +131,23 @@ def list_links(caller: Caller, vault_id: str, dossier_id: str, store: LinkStore)
                     for d_id, d in link.ordered_documents()
                 ],
             }
-            for link in store.for_dossier(vault_id, dossier_id)
-        ]
+            for link in links
+        ],
+        "nextCursor": next_cursor,
     }
 
 
 def revoke_link(caller: Caller, vault_id: str, link_id: str, store: LinkStore) -> None:
+    """An active link is revoked; a used one has its download window ended at once."""
     role = role_in(vault_id, caller)
     link = store.by_id(vault_id, link_id)
     if link is None:
         raise NotFound("Lien introuvable.", code="link_not_found")
     ensure_editor(role)
-    revoked, old = store.revoke(link.pk, caller.user_id, clock.iso(clock.now()))
-    if revoked is None:
-        status = effective_status(old, clock.iso(clock.now())) if old else "unknown"
+    now = clock.iso(clock.now())
+    change = store.revoke(link.pk, caller.user_id, now)
+    if not change.applied and change.link is not None and change.link.downloads_open(now):
+        change = store.end_downloads(link.pk, caller.user_id, now)
+    if not change.applied:
+        status = change.link.state(now) if change.link else "unknown"
         raise Conflict("Ce lien n'est plus actif.", code="link_not_active", status=status)

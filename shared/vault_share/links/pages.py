@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from vault_share import clock
+from vault_share.errors import DomainError, Gone
 from vault_share.i18n import date_time_fr, plural
+from vault_share.links.rules import InvalidCode, WrongCode, file_url
 from vault_share.links.store import Link
 from vault_share.pages import e
 
@@ -46,19 +48,21 @@ def code_form(link: Link, error: str | None = None, attempts_left: int | None = 
     )
 
 
-def downloads(documents: list[dict[str, object]], downloads_expire_at: str) -> str:
+def downloads(token: str, link: Link) -> str:
+    """The unlocked link's files. The URLs hold no grant (it rides in an HttpOnly cookie), so
+    a URL copied from this page opens nothing on its own."""
     items = "".join(
         "<li>"
-        f'<span>{e(doc["fileName"])} <span class="muted">({e(_size(int(str(doc["size"]))))})</span></span>'
-        f'<a class="button" href="{e(doc["downloadUrl"])}" download>Télécharger'
+        f'<span>{e(doc["fileName"])} <span class="muted">({e(_size(int(doc["size"])))})</span></span>'
+        f'<a class="button" href="{e(file_url(token, doc_id))}" download>Télécharger'
         f'<span class="visually-hidden"> {e(doc["fileName"])}</span></a>'
         "</li>"
-        for doc in documents
+        for doc_id, doc in link.ordered_documents()
     )
     return (
         "<h1>Vos documents</h1>"
         '<div class="success" role="status">Code accepté. Ce lien est maintenant utilisé.</div>'
-        f"<p>Téléchargez chaque document avant le {e(_when(downloads_expire_at))} "
+        f"<p>Téléchargez chaque document avant le {e(_when(str(link.downloads_expire_at)))} "
         "(30 minutes) : vous pouvez relancer un téléchargement interrompu jusque-là, "
         "mais pas recharger cette page.</p>"
         f'<ul class="files">{items}</ul>'
@@ -85,8 +89,15 @@ def download_unavailable() -> str:
     )
 
 
-def bad_code_format(link: Link) -> str:
-    return code_form(link, "Le code doit comporter exactement 6 chiffres.")
+def error_page(exc: DomainError) -> str:
+    """The page a browser gets for an error of the /share routes."""
+    if isinstance(exc, WrongCode):
+        return code_form(exc.link, "Code incorrect.", exc.extra.get("attemptsLeft"))
+    if isinstance(exc, InvalidCode):
+        return code_form(exc.link, exc.message)
+    if isinstance(exc, Gone):
+        return gone(exc.extra["status"]) if "status" in exc.extra else download_unavailable()
+    return not_found()
 
 
 def _size(size: int) -> str:

@@ -1,56 +1,71 @@
 """The recipient's use cases: view (read-only), unlock (the one consuming step), fetch.
 
-Every decision that must hold under concurrency is a condition of a single
-DynamoDB write in `store`. This module imports nothing of the owner's side, so
-the download function starts light.
+Every decision that must hold under concurrency is a condition of a single DynamoDB write
+(vault_share.guard.attempts). This module imports nothing of the owner's side, so the
+download function starts light.
 """
 
 from __future__ import annotations
 
-import secrets
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from vault_share import clock
 from vault_share.adapters.documents import DocumentStore
-from vault_share.errors import Conflict, Gone
-from vault_share.links import codes
+from vault_share.errors import NotFound
+from vault_share.guard import secrets
+from vault_share.guard.states import attempts_left
 from vault_share.links.rules import (
     DOWNLOAD_WINDOW,
+    InvalidCode,
     WrongCode,
-    effective_status,
+    download_unavailable,
+    file_url,
     link_gone,
     link_not_found,
-    share_url,
 )
-from vault_share.links.store import MAX_ATTEMPTS, Link, LinkStore, link_pk
+from vault_share.links.store import Link, LinkStore, link_pk
 
-# Bounded retries when concurrent wrong codes race on the attempt counter.
-_MAX_COUNT_RETRIES = 2 * MAX_ATTEMPTS
+_CODE = re.compile(r"[0-9]{6}")
+
+
+def _pk(token: str) -> str:
+    if not secrets.plausible_token(token):
+        raise link_not_found()
+    return link_pk(secrets.token_hash(token))
 
 
 def find(token: str, store: LinkStore) -> Link:
     """The link behind a token, read-only (GET and HEAD never change anything)."""
-    link = store.get(link_pk(codes.token_hash(token)))
+    link = store.get(_pk(token))
     if link is None:
         raise link_not_found()
     return link
 
 
-def view(token: str, store: LinkStore) -> tuple[Link, str]:
+def active(token: str, store: LinkStore) -> Link:
+    """The link, if a code may still be judged for it; 404 or 410 otherwise."""
     link = find(token, store)
-    status = effective_status(link, clock.iso(clock.now()))
-    return link, status
+    status = link.state(clock.iso(clock.now()))
+    if status != "active":
+        raise link_gone(status)
+    return link
 
 
-def summary(link: Link, status: str) -> dict[str, Any]:
+def summary(link: Link) -> dict[str, Any]:
     return {
-        "status": status,
+        "status": "active",
         "sender": link.vault_name,
         "documentCount": len(link.document_order),
         "expiresAt": link.expires_at,
         "message": link.message,
     }
+
+
+def well_formed(code: Any) -> bool:
+    return isinstance(code, str) and _CODE.fullmatch(code) is not None
 
 
 @dataclass(frozen=True)
@@ -59,45 +74,33 @@ class Unlocked:
     grant: str
 
 
-def unlock(token: str, code: str, store: LinkStore) -> Unlocked:
-    """Consume the link with its code: one conditional UpdateItem decides.
+def unlock(token: str, code: Any, store: LinkStore, pepper: Callable[[], bytes]) -> Unlocked:
+    """Consume the link with its code: one conditional UpdateItem judges it, right or wrong.
 
-    A wrong code costs one more conditional update (the attempt counter);
-    the MAX_ATTEMPTS-th wrong code locks the link.
-    """
-    hashed = codes.token_hash(token)
-    pk = link_pk(hashed)
-    mac = codes.code_mac(codes.pepper(), hashed, code)
+    A malformed code is judged by nobody: it costs a read, to answer 410 for a link that is
+    no longer active, 404 for none, and 400 otherwise."""
+    pk = _pk(token)
+    if not well_formed(code):
+        raise InvalidCode(active(token, store))
+    hashed = secrets.token_hash(token)
+    mac = secrets.code_mac(pepper(), hashed, code)
     now_dt = clock.now()
     now = clock.iso(now_dt)
-    grant = secrets.token_urlsafe(32)
-    used, old = store.unlock(pk, mac, now, codes.grant_hash(grant), clock.iso(now_dt + DOWNLOAD_WINDOW))
-    if used is not None:
-        return Unlocked(used, grant)
-    for _ in range(_MAX_COUNT_RETRIES):
-        if old is None:
-            raise link_not_found()
-        status = effective_status(old, now)
-        if status != "active":
-            raise link_gone(status)
-        if codes.same(old.code_mac, mac):
-            # Right code, yet the condition failed: the link changed under us; read it again.
-            old = store.get(pk)
-            continue
-        counted = store.count_wrong_code(pk, old.failed_attempts, now)
-        if counted is None:
-            raise link_not_found()
-        if counted.extra.get("_conflict"):
-            old = counted
-            continue
-        if counted.status == "locked":
-            raise link_gone("locked")
-        raise WrongCode(counted, MAX_ATTEMPTS - counted.failed_attempts)
-    raise Conflict("Trop de tentatives simultanées, réessayez.", code="concurrent_attempts")
+    grant = secrets.new_grant()
+    attempted = store.unlock(pk, mac, now, secrets.grant_hash(grant), clock.iso(now_dt + DOWNLOAD_WINDOW))
+    link = attempted.link
+    if link is None:
+        raise link_not_found()
+    if attempted.verdict == "won":
+        return Unlocked(link, grant)
+    if attempted.verdict == "wrong":
+        raise WrongCode(link, attempts_left({"failedAttempts": link.failed_attempts}))
+    raise link_gone(link.state(now))
 
 
 def download_url(token: str, document_id: str, grant: str) -> str:
-    return f"{share_url(token)}/files/{document_id}?grant={grant}"
+    """For API clients: the grant rides in the URL. Browsers get it in a cookie instead."""
+    return f"{file_url(token, document_id)}?grant={grant}"
 
 
 def unlocked_json(token: str, unlocked: Unlocked) -> dict[str, Any]:
@@ -119,12 +122,12 @@ def unlocked_json(token: str, unlocked: Unlocked) -> dict[str, Any]:
 
 def fetch(token: str, document_id: str, grant: str, store: LinkStore, documents: DocumentStore) -> str:
     """Record one fetch inside the 30-minute window and answer a presigned S3 URL (<= 60 s)."""
-    hashed = codes.token_hash(token)
-    link = store.record_fetch(link_pk(hashed), document_id, codes.grant_hash(grant), clock.iso(clock.now()))
+    if not grant:
+        raise NotFound("Téléchargement introuvable.", code="download_not_found")
+    link = store.record_fetch(_pk(token), document_id, secrets.grant_hash(grant), clock.iso(clock.now()))
     if link is None:
-        raise Gone(
-            "Ce téléchargement n'est plus disponible : ouvrez à nouveau le lien reçu.",
-            code="download_unavailable",
-        )
+        raise download_unavailable()
     document = link.documents[document_id]
-    return documents.presign_download(document["s3Key"], document["fileName"], document["contentType"])
+    return documents.presign_download(
+        document["s3Key"], document["fileName"], document["contentType"], document.get("versionId")
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from vault_share.errors import DomainError, Gone, NotFound
+from vault_share.errors import BadRequest, DomainError, Gone, NotFound
 from vault_share.links.store import Link
 from vault_share.settings import get_settings
 
@@ -23,6 +23,17 @@ class WrongCode(DomainError):
         self.link = link
 
 
+class InvalidCode(BadRequest):
+    """Not six digits: nothing judged, nothing written."""
+
+    code = "invalid_code"
+    message = "Le code doit comporter exactement 6 chiffres."
+
+    def __init__(self, link: Link) -> None:
+        super().__init__()
+        self.link = link
+
+
 def link_gone(status: str) -> Gone:
     messages = {
         "used": "Ce lien a déjà été utilisé.",
@@ -37,12 +48,13 @@ def link_not_found() -> NotFound:
     return NotFound("Ce lien n'existe pas.", code="link_not_found")
 
 
-def effective_status(link: Link, now: str) -> str:
-    """An active link past its expiry is expired, even before the sweep marks it."""
-    if link.status == "active" and link.expires_at <= now:
-        return "expired"
-    return link.status
+def download_unavailable() -> Gone:
+    return Gone("Ce téléchargement n'est plus disponible : ouvrez à nouveau le lien reçu.", code="download_unavailable")
 
 
 def share_url(token: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/share/{token}"
+
+
+def file_url(token: str, document_id: str) -> str:
+    return f"{share_url(token)}/files/{document_id}"

@@ -4,46 +4,36 @@
 |--------------------|------------------------------------------------------------------|
 | pk                 | LINK#<sha256(token)>                                             |
 | gsi1pk / gsi1sk    | VAULT#<vaultId> / LINK#<linkId> (revoke by id)                   |
-| gsi2pk / gsi2sk    | DOSSIER#<vaultId>#<dossierId> / <createdAt> (list a dossier's)   |
-| expiryPk/expiresAt | LINK while active (sparse index for the expiry sweep)           |
-| codeMac            | HMAC(pepper, tokenHash:code)                                     |
-| grantHash          | sha256 of the download grant issued at unlock                    |
+| gsi2pk / gsi2sk    | DOSSIER#<vaultId>#<dossierId> / <createdAt>#<linkId> (a dossier's)|
+| expiryPk/expiresAt | LINK while active (sparse index for the expiry sweep), ENDED once|
+|                    |   used; absent once revoked, locked or expired                   |
+| codeMac, rightCode | HMAC(pepper, tokenHash:code), and what that code turns the link  |
+|                    |   into (vault_share.guard.attempts judges codes with it)         |
+| failedAttempts     | wrong codes judged (at most 5)                                   |
+| usedAt, grantHash, | the winning attempt's time, sha256 of its download grant, and    |
+|  downloadsExpireAt |   the end of its download window: meaningful once status is used |
+| revokedAt/By       | revoke: of an active link, or of a used link's download window   |
 | documents          | map documentId -> {fileName, contentType, size, s3Key,           |
 |                    |   downloadedAt?, fetchCount}; documentOrder keeps the order      |
 
-The low-level client is used on purpose: the unlock needs one UpdateItem that
-returns the old item when its condition fails (ReturnValuesOnConditionCheckFailure),
-which PynamoDB's Model.update does not expose, and the download function then
-starts without importing PynamoDB.
+The low-level client is used on purpose: the attempt needs one UpdateItem that returns the
+old item when its condition fails (ReturnValuesOnConditionCheckFailure), which PynamoDB's
+Model.update does not expose, and the download function then starts without PynamoDB.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from vault_share.dynamo import Outcome, conditional_update, from_item, to_item
+from vault_share.guard.attempts import Judged, attempt, guarded_attributes
+from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
+from vault_share.pagination import Partition, client_query, query_page
 
-from vault_share.adapters.aws import client
-from vault_share.settings import get_settings
-
-MAX_ATTEMPTS = 5
-EXPIRY_PARTITION = "LINK"
+LINK = Guard(open="active", success="used", expiry_partition="LINK")
 # Links stay readable in the owner's list a year after they expire.
 RETENTION_SECONDS = 365 * 86400
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def _to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-def _from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
 def link_pk(hashed_token: str) -> str:
@@ -104,8 +94,9 @@ class Link:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> Link:
-        values = _from_item(item)
+    def of(cls, values: dict[str, Any]) -> Link:
+        """From a deserialized item."""
+        values = dict(values)
         known = {py: values.pop(attr) for py, attr in _ATTRIBUTES.items() if attr in values}
         known["failed_attempts"] = int(known.get("failed_attempts", 0))
         for doc in known.get("documents", {}).values():
@@ -113,8 +104,45 @@ class Link:
             doc["fetchCount"] = int(doc.get("fetchCount", 0))
         return cls(**known, extra=values)
 
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Link:
+        """From DynamoDB's typed form."""
+        return cls.of(from_item(item))
+
+    def state(self, now: str | None = None) -> str:
+        """active, used, revoked, expired or locked: the one rule (vault_share.guard.states)."""
+        item = {"status": self.status, "failedAttempts": self.failed_attempts, "expiresAt": self.expires_at}
+        return state(LINK, item, now)
+
+    def downloads_open(self, now: str) -> bool:
+        return self.status == "used" and (self.downloads_expire_at or "") > now
+
     def ordered_documents(self) -> list[tuple[str, dict[str, Any]]]:
         return [(doc_id, self.documents[doc_id]) for doc_id in self.document_order]
+
+
+def _link(values: dict[str, Any] | None) -> Link | None:
+    return Link.of(values) if values else None
+
+
+@dataclass(frozen=True)
+class Attempted:
+    """A code judged (or refused unjudged): the verdict and the link as the attempt left it."""
+
+    verdict: str
+    link: Link | None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A conditional change: the link after it, or as it was when the condition failed."""
+
+    link: Link | None
+    applied: bool
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> Changed:
+        return cls(_link(outcome.new or outcome.old), outcome.applied)
 
 
 class LinkStore:
@@ -122,149 +150,65 @@ class LinkStore:
         self._ddb = dynamodb
         self._table = table
 
+    def _update(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Outcome:
+        return conditional_update(
+            self._ddb, self._table, {"pk": pk}, update, condition, values, {"#status": "status", **names}
+        )
+
     # ---------------------------------------------------------------- writes
 
     def insert(self, link: Link, ttl: int) -> None:
         values = {attr: getattr(link, py) for py, attr in _ATTRIBUTES.items()}
+        values.update(guarded_attributes(LINK, link.code_mac))
         values.update(
             kind="link",
             gsi1pk=f"VAULT#{link.vault_id}",
             gsi1sk=f"LINK#{link.link_id}",
             gsi2pk=f"DOSSIER#{link.vault_id}#{link.dossier_id}",
             gsi2sk=f"{link.created_at}#{link.link_id}",
-            expiryPk=EXPIRY_PARTITION,
             ttl=ttl,
         )
-        self._ddb.put_item(
-            TableName=self._table,
-            Item=_to_item(values),
-            ConditionExpression="attribute_not_exists(pk)",
+        self._ddb.put_item(TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)")
+
+    def unlock(self, pk: str, mac: str, now: str, grant_hash: str, downloads_expire_at: str) -> Attempted:
+        """The one conditional write that judges a code (vault_share.guard.attempts)."""
+        on_success = {"usedAt": now, "grantHash": grant_hash, "downloadsExpireAt": downloads_expire_at}
+        judged: Judged = attempt(self._ddb, self._table, {"pk": pk}, LINK, mac, now, on_success)
+        return Attempted(judged.verdict, _link(judged.item))
+
+    def record_fetch(self, pk: str, document_id: str, grant_hash: str, now: str) -> Link | None:
+        """Count one fetch of a document inside the download window; None if not allowed."""
+        outcome = self._update(
+            pk,
+            "SET documents.#doc.downloadedAt = if_not_exists(documents.#doc.downloadedAt, :now), "
+            "documents.#doc.lastFetchedAt = :now ADD documents.#doc.fetchCount :one",
+            "#status = :used AND downloadsExpireAt > :now AND grantHash = :grant AND attribute_exists(documents.#doc)",
+            {":used": LINK.success, ":now": now, ":grant": grant_hash, ":one": 1},
+            **{"#doc": document_id},
+        )
+        return _link(outcome.new)
+
+    def revoke(self, pk: str, user_id: str, now: str) -> Changed:
+        """Active (not expired, not locked) -> revoked."""
+        return Changed.of(
+            self._update(
+                pk,
+                "SET #status = :revoked, revokedAt = :now, revokedBy = :user REMOVE expiryPk",
+                "#status = :active AND expiresAt > :now AND failedAttempts < :max",
+                {":revoked": "revoked", ":active": LINK.open, ":now": now, ":user": user_id, ":max": MAX_ATTEMPTS},
+            )
         )
 
-    def unlock(
-        self, pk: str, mac: str, now: str, grant_hash: str, downloads_expire_at: str
-    ) -> tuple[Link | None, Link | None]:
-        """The one conditional write that consumes a link.
-
-        Returns (the used link, None) on success, or (None, the item as it was)
-        when any condition failed; (None, None) when there is no such link.
-        """
-        try:
-            answer = self._ddb.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": pk}},
-                UpdateExpression=(
-                    "SET #status = :used, usedAt = :now, grantHash = :grant, downloadsExpireAt = :until REMOVE expiryPk"
-                ),
-                ConditionExpression=(
-                    "#status = :active AND expiresAt > :now AND codeMac = :mac AND failedAttempts < :max"
-                ),
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":used": {"S": "used"},
-                    ":active": {"S": "active"},
-                    ":now": {"S": now},
-                    ":mac": {"S": mac},
-                    ":max": {"N": str(MAX_ATTEMPTS)},
-                    ":grant": {"S": grant_hash},
-                    ":until": {"S": downloads_expire_at},
-                },
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    def end_downloads(self, pk: str, user_id: str, now: str) -> Changed:
+        """A used link's download window ends now (the owner's revoke): the next fetch is refused."""
+        return Changed.of(
+            self._update(
+                pk,
+                "SET downloadsExpireAt = :now, revokedAt = :now, revokedBy = :user",
+                "#status = :used AND downloadsExpireAt > :now",
+                {":used": LINK.success, ":now": now, ":user": user_id},
             )
-        except ClientError as exc:
-            return None, _old_item(exc)
-        return Link.from_item(answer["Attributes"]), None
-
-    def count_wrong_code(self, pk: str, seen_attempts: int, now: str) -> Link | None:
-        """Record one wrong code, locking the link at the MAX_ATTEMPTS-th.
-
-        Conditional on the count just read, so concurrent wrong codes each count
-        once and the count never passes MAX_ATTEMPTS. Returns the updated link,
-        or the current one (to try again) when another attempt got there first.
-        """
-        attempts = seen_attempts + 1
-        names = {"#status": "status"}
-        values: dict[str, Any] = {
-            ":active": {"S": "active"},
-            ":seen": {"N": str(seen_attempts)},
-            ":n": {"N": str(attempts)},
-        }
-        if attempts >= MAX_ATTEMPTS:
-            update = "SET failedAttempts = :n, #status = :locked, lockedAt = :now REMOVE expiryPk"
-            values.update({":locked": {"S": "locked"}, ":now": {"S": now}})
-        else:
-            update = "SET failedAttempts = :n"
-        try:
-            answer = self._ddb.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": pk}},
-                UpdateExpression=update,
-                ConditionExpression="#status = :active AND failedAttempts = :seen",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            old = _old_item(exc)
-            if old is None:
-                return None
-            old.extra["_conflict"] = True
-            return old
-        return Link.from_item(answer["Attributes"])
-
-    def record_fetch(self, pk: str, document_id: str, grant: str, now: str) -> Link | None:
-        """Count one fetch of a document inside the download window; None if not allowed."""
-        try:
-            answer = self._ddb.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": pk}},
-                UpdateExpression=(
-                    "SET documents.#doc.downloadedAt = if_not_exists(documents.#doc.downloadedAt, :now), "
-                    "documents.#doc.lastFetchedAt = :now "
-                    "ADD documents.#doc.fetchCount :one"
-                ),
-                ConditionExpression=(
-                    "#status = :used AND downloadsExpireAt > :now AND grantHash = :grant "
-                    "AND attribute_exists(documents.#doc)"
-                ),
-                ExpressionAttributeNames={"#status": "status", "#doc": document_id},
-                ExpressionAttributeValues={
-                    ":used": {"S": "used"},
-                    ":now": {"S": now},
-                    ":grant": {"S": grant},
-                    ":one": {"N": "1"},
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return None
-            raise
-        return Link.from_item(answer["Attributes"])
-
-    def revoke(self, pk: str, user_id: str, now: str) -> tuple[Link | None, Link | None]:
-        """Active and unexpired -> revoked. Returns (revoked, None) or (None, the item as it was)."""
-        try:
-            answer = self._ddb.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": pk}},
-                UpdateExpression="SET #status = :revoked, revokedAt = :now, revokedBy = :user REMOVE expiryPk",
-                ConditionExpression="#status = :active AND expiresAt > :now",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":revoked": {"S": "revoked"},
-                    ":active": {"S": "active"},
-                    ":now": {"S": now},
-                    ":user": {"S": user_id},
-                },
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            return None, _old_item(exc)
-        return Link.from_item(answer["Attributes"]), None
+        )
 
     # ---------------------------------------------------------------- reads
 
@@ -281,34 +225,23 @@ class LinkStore:
         )["Items"]
         return Link.from_item(items[0]) if items else None
 
-    def for_dossier(self, vault_id: str, dossier_id: str) -> list[Link]:
-        links: list[Link] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "gsi2",
-            "KeyConditionExpression": "gsi2pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"DOSSIER#{vault_id}#{dossier_id}"}},
-            "ScanIndexForward": False,
-        }
-        while True:
-            answer = self._ddb.query(**kwargs)
-            links.extend(Link.from_item(item) for item in answer["Items"])
-            if "LastEvaluatedKey" not in answer:
-                return links
-            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
-def _old_item(exc: ClientError) -> Link | None:
-    if not _is_condition_failure(exc):
-        raise exc
-    item = exc.response.get("Item")
-    return Link.from_item(item) if item else None
-
-
-@cache
-def default_store() -> LinkStore:
-    return LinkStore(client("dynamodb"), get_settings().shares_table)
+    def for_dossier(
+        self, vault_id: str, dossier_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Link], str | None]:
+        """A page of a dossier's links, newest first (gsi2), and the next page's cursor."""
+        partition = f"DOSSIER#{vault_id}#{dossier_id}"
+        query = client_query(
+            self._ddb,
+            TableName=self._table,
+            IndexName="gsi2",
+            KeyConditionExpression="gsi2pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": partition}},
+            ScanIndexForward=False,
+        )
+        return query_page(
+            query,
+            Partition(partition, key_names=("gsi2pk", "gsi2sk", "pk")),
+            limit=limit,
+            cursor=cursor,
+            parse=Link.from_item,
+        )

@@ -13,7 +13,8 @@ from vault_share.contact import search_key
 from vault_share.errors import Conflict
 from vault_share.journal.models import dossier_journal_pk, notifications_pk, person_journal_pk
 from vault_share.journal.reads import journal_page, notifications_page
-from vault_share.storage import Partition, model_query, query_page, transaction
+from vault_share.pagination import Partition, query_page
+from vault_share.storage import model_query, transaction
 from vault_share.vault import models as m
 from vault_share.vault.access import (
     Caller,

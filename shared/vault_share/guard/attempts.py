@@ -1,0 +1,103 @@
+"""The one write that judges a code: a single conditional UpdateItem, right or wrong.
+
+The item keeps, besides `codeMac`, a map keyed by that MAC (`rightCode`) holding what the
+right code turns the item into. An attempt with MAC m writes
+
+    status         = if_not_exists(rightCode.m.status, <open>)
+    failedAttempts = failedAttempts + if_not_exists(rightCode.m.missed, 1)
+    expiryPk       = if_not_exists(rightCode.m.expiryPk, <open partition>)
+
+under "open, not expired, fewer than MAX_ATTEMPTS misses": DynamoDB itself tells the right
+code (its entry exists) from a wrong one (it does not), in the same atomic write that counts
+the miss and takes a won item out of the sweep's partition of the expiry index. So whatever
+the concurrency, at most MAX_ATTEMPTS misses and one success are ever judged, each for exactly
+one request; every later attempt is refused unjudged, and the item as it was comes back with
+the refusal (no second read). The function compares nothing itself: no MAC is read back.
+
+Attributes the caller wants on success (`on_success`) are written by every judged attempt: a
+miss leaves the item open, and the next judged attempt overwrites them, so they mean something
+once the status is the success status, when no attempt can be judged any more. The fifth miss
+leaves the status open (`states.state` reads it as locked); a second write records the lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from vault_share.dynamo import conditional_update
+from vault_share.guard.states import ENDED, LOCKED, MAX_ATTEMPTS, Guard, failed_attempts
+
+Verdict = Literal["won", "wrong", "locked", "refused"]
+
+
+def guarded_attributes(guard: Guard, mac: str) -> dict[str, Any]:
+    """What a new guarded item carries so that `attempt` can judge its code."""
+    return {
+        "codeMac": mac,
+        "failedAttempts": 0,
+        "expiryPk": guard.expiry_partition,
+        "rightCode": {mac: {"status": guard.success, "missed": 0, "expiryPk": ENDED}},
+    }
+
+
+@dataclass(frozen=True)
+class Judged:
+    """`won`, `wrong`, `locked` (this miss was the last one allowed) or `refused` (not judged:
+    the item is not open, is expired or locked; `item` is then as it was, None if absent)."""
+
+    verdict: Verdict
+    item: dict[str, Any] | None
+
+
+def attempt(
+    ddb: Any, table: str, key: dict[str, Any], guard: Guard, mac: str, now: str, on_success: dict[str, Any]
+) -> Judged:
+    names = {"#status": "status", "#mac": mac}
+    values: dict[str, Any] = {
+        ":open": guard.open,
+        ":one": 1,
+        ":now": now,
+        ":max": MAX_ATTEMPTS,
+        ":partition": guard.expiry_partition,
+    }
+    sets = [
+        "#status = if_not_exists(rightCode.#mac.#status, :open)",
+        "failedAttempts = failedAttempts + if_not_exists(rightCode.#mac.missed, :one)",
+        "expiryPk = if_not_exists(rightCode.#mac.expiryPk, :partition)",
+    ]
+    for i, (attribute, value) in enumerate(on_success.items()):
+        names[f"#s{i}"], values[f":s{i}"] = attribute, value
+        sets.append(f"#s{i} = :s{i}")
+    outcome = conditional_update(
+        ddb,
+        table,
+        key,
+        "SET " + ", ".join(sets),
+        "#status = :open AND expiresAt > :now AND failedAttempts < :max",
+        values,
+        names,
+    )
+    if outcome.new is None:
+        return Judged("refused", outcome.old)
+    item = outcome.new
+    if item.get("status") == guard.success:
+        return Judged("won", item)
+    if failed_attempts(item) >= MAX_ATTEMPTS:
+        return Judged("locked", _record_lock(ddb, table, key, guard, now) or item)
+    return Judged("wrong", item)
+
+
+def _record_lock(ddb: Any, table: str, key: dict[str, Any], guard: Guard, now: str) -> dict[str, Any] | None:
+    """Write down the lock the fifth miss decided (readers already see it: `states.state`),
+    and leave the sparse expiry index: a locked item never expires."""
+    outcome = conditional_update(
+        ddb,
+        table,
+        key,
+        "SET #status = :locked, lockedAt = :now REMOVE expiryPk",
+        "#status = :open AND failedAttempts >= :max",
+        {":locked": LOCKED, ":now": now, ":open": guard.open, ":max": MAX_ATTEMPTS},
+        {"#status": "status"},
+    )
+    return outcome.new
