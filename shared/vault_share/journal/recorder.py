@@ -15,13 +15,12 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
 from typing import TypeVar
 
 from pynamodb.exceptions import PutError
 
 from vault_share import clock
-from vault_share.adapters.mailer import Email, Mailer, default_mailer
+from vault_share.adapters.mailer import Email, Mailer
 from vault_share.journal import messages
 from vault_share.journal.events import DomainEvent
 from vault_share.journal.models import (
@@ -99,8 +98,10 @@ def _unique(items: Iterable[_Item]) -> list[_Item]:
 
 
 class Recorder:
+    """Built once per container by the notify handler; `mailer` is its one channel."""
+
     def __init__(self, mailer: Mailer) -> None:
-        self._mailer = mailer
+        self.mailer = mailer
 
     def write(self, outcomes: list[Outcome]) -> None:
         """Every entry and notification of the batch, 25 items a request.
@@ -124,13 +125,8 @@ class Recorder:
                 return False
             raise
         try:
-            self._mailer.send(email, from_name="vault-share")
+            self.mailer.send(email, from_name="vault-share")
         except Exception:
             marker.delete()  # so that the retry sends it
             raise
         return True
-
-
-@cache
-def default_recorder() -> Recorder:
-    return Recorder(default_mailer())
