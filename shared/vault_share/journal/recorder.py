@@ -21,6 +21,7 @@ from pynamodb.exceptions import PutError
 
 from vault_share import clock
 from vault_share.adapters.mailer import Email, Mailer
+from vault_share.dynamo import is_condition_failure
 from vault_share.journal import messages
 from vault_share.journal.events import DomainEvent
 from vault_share.journal.models import (
@@ -121,7 +122,7 @@ class Recorder:
         try:
             marker.save(condition=EmailMarkerItem.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if is_condition_failure(exc):
                 return False
             raise
         try:
