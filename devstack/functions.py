@@ -87,12 +87,17 @@ class FunctionPool:
         self.arn = function_arn(spec, region, account)
         self._idle: list[Handler] = []
         self._lock = threading.Lock()
-        self.instances = 0
+        # Each loaded instance's module: tests reach a container's channels there (its recorder's mailer).
+        self.modules: list[ModuleType] = []
+
+    @property
+    def instances(self) -> int:
+        return len(self.modules)
 
     def _load(self) -> Handler:
-        handler = load_handler(self.spec)
-        self.instances += 1
-        return handler
+        module = load_module(self.spec)
+        self.modules.append(module)
+        return handler_of(module, self.spec)
 
     def context(self) -> LambdaContext:
         return LambdaContext(function_name=self.name, invoked_function_arn=self.arn)

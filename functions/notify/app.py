@@ -9,19 +9,25 @@ from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share import expiry
 from vault_share.adapters.aws import client
-from vault_share.journal.recorder import default_recorder
+from vault_share.adapters.mailer import Mailer
+from vault_share.journal.recorder import Recorder
 from vault_share.journal.stream import JournalProcessor, parse
 from vault_share.settings import get_settings
 
 logger = Logger()
 tracer = Tracer()
-processor = JournalProcessor(default_recorder)
+
+# Built once per container.
+settings = get_settings()
+dynamodb = client("dynamodb")
+recorder = Recorder(Mailer(client("ses"), settings.sender_email))
+processor = JournalProcessor(recorder)
 
 
 def run_task(task: str) -> dict[str, Any]:
     """Scheduled work (EventBridge Scheduler input `{"task": ...}`)."""
     if task == "expiry_sweep":
-        result = expiry.sweep(client("dynamodb"), get_settings().shares_table).to_json()
+        result = expiry.sweep(dynamodb, settings.shares_table).to_json()
         logger.info("expiry sweep", extra=result)
         return {"task": task, **result}
     raise ValueError(f"unknown task: {task}")

@@ -23,6 +23,7 @@ tracer = Tracer()
 app = make_resolver()
 # Built once per container; the use cases take them as arguments. PynamoDB models are their own store.
 documents = DocumentStore(client("s3"), get_settings().documents_bucket)
+dynamodb = client("dynamodb")
 
 
 def caller() -> Caller:
@@ -61,7 +62,7 @@ def create_document(vaultId: PathId, dossierId: PathId, body: Annotated[CreateDo
 
 @app.post("/vaults/<vaultId>/dossiers/<dossierId>/documents/<documentId>/complete")
 def complete_document(vaultId: PathId, dossierId: PathId, documentId: PathId) -> Any:  # noqa: N803
-    return json_response(200, service.complete_document(caller(), vaultId, dossierId, documentId, documents))
+    return json_response(200, service.complete_document(caller(), vaultId, dossierId, documentId, documents, dynamodb))
 
 
 @app.get("/vaults/<vaultId>/dossiers/<dossierId>/journal")

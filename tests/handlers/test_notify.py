@@ -29,7 +29,6 @@ from botocore.config import Config
 from moto.ses.models import ses_backends
 from vault_share import clock, expiry
 from vault_share.adapters.mailer import Email, Mailer
-from vault_share.journal.recorder import default_recorder
 from vault_share.links.store import Link, LinkStore, link_pk
 
 from devstack.outbox import parse_raw_email
@@ -848,9 +847,12 @@ def test_one_failing_email_fails_its_record_only(
     failing_record = batch[5]
     assert failing_record["dynamodb"]["NewImage"]["creatorEmail"] == {"S": failing.email}
 
-    recorder = default_recorder()
-    flaky = FlakyMailer(recorder._mailer, failing.email)
-    monkeypatch.setattr(recorder, "_mailer", flaky)
+    # Every warm container's recorder sends through the flaky channel.
+    pool = api.pools["NotifyFunction"]
+    pool.warm_up()
+    flaky = FlakyMailer(pool.modules[0].recorder.mailer, failing.email)
+    for module in pool.modules:
+        monkeypatch.setattr(module.recorder, "mailer", flaky)
     before = sent_count()
     answer = notify(api, batch)
     assert answer == {"batchItemFailures": [{"itemIdentifier": failing_record["dynamodb"]["SequenceNumber"]}]}
@@ -864,7 +866,8 @@ def test_one_failing_email_fails_its_record_only(
         assert sorted(n["type"] for n in notifications(api, user)) == ["link.created", "link.used"]
 
     # Lambda retries from the failed record (ReportBatchItemFailures); SES is back.
-    monkeypatch.setattr(recorder, "_mailer", flaky.real)
+    for module in pool.modules:
+        monkeypatch.setattr(module.recorder, "mailer", flaky.real)
     items = event_items()
     retry_from = batch.index(failing_record)
     assert notify(api, batch[retry_from:]) == {"batchItemFailures": []}

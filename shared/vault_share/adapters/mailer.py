@@ -13,11 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from functools import cache
 from typing import Any
-
-from vault_share.adapters.aws import client
-from vault_share.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -68,8 +64,3 @@ class Mailer:
             Source=self._sender, Destinations=email.to, RawMessage={"Data": message.as_bytes()}
         )
         return str(answer["MessageId"])
-
-
-@cache
-def default_mailer() -> Mailer:
-    return Mailer(client("ses"), get_settings().sender_email)

@@ -15,13 +15,13 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
 from typing import TypeVar
 
 from pynamodb.exceptions import PutError
 
 from vault_share import clock
-from vault_share.adapters.mailer import Email, Mailer, default_mailer
+from vault_share.adapters.mailer import Email, Mailer
+from vault_share.dynamo import is_condition_failure
 from vault_share.journal import messages
 from vault_share.journal.events import DomainEvent
 from vault_share.journal.models import (
@@ -99,8 +99,10 @@ def _unique(items: Iterable[_Item]) -> list[_Item]:
 
 
 class Recorder:
+    """Built once per container by the notify handler; `mailer` is its one channel."""
+
     def __init__(self, mailer: Mailer) -> None:
-        self._mailer = mailer
+        self.mailer = mailer
 
     def write(self, outcomes: list[Outcome]) -> None:
         """Every entry and notification of the batch, 25 items a request.
@@ -120,17 +122,12 @@ class Recorder:
         try:
             marker.save(condition=EmailMarkerItem.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if is_condition_failure(exc):
                 return False
             raise
         try:
-            self._mailer.send(email, from_name="vault-share")
+            self.mailer.send(email, from_name="vault-share")
         except Exception:
             marker.delete()  # so that the retry sends it
             raise
         return True
-
-
-@cache
-def default_recorder() -> Recorder:
-    return Recorder(default_mailer())

@@ -41,9 +41,9 @@ def parse(record: DynamoDBRecord) -> Outcome:
 class JournalProcessor(BatchProcessor):
     """BatchProcessor that defers the writes to one flush per batch."""
 
-    def __init__(self, recorder_factory: Any) -> None:
+    def __init__(self, recorder: Recorder) -> None:
         super().__init__(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-        self._recorder_factory = recorder_factory
+        self.recorder = recorder
         self._parsed: list[tuple[dict[str, Any], Outcome]] = []
 
     def _prepare(self) -> None:
@@ -56,7 +56,7 @@ class JournalProcessor(BatchProcessor):
 
     def _clean(self) -> None:
         if self._parsed:
-            self._flush(self._recorder_factory())
+            self._flush(self.recorder)
         super()._clean()
 
     def _fail(self, record: dict[str, Any]) -> None:

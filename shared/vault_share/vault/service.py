@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from vault_share import clock, ids
 from vault_share.adapters.documents import DocumentStore
 from vault_share.contact import search_key
+from vault_share.dynamo import conditional_update, is_condition_failure, to_item
 from vault_share.errors import Conflict
 from vault_share.journal.models import dossier_journal_pk, notifications_pk, person_journal_pk
 from vault_share.journal.reads import journal_page, notifications_page
@@ -164,7 +165,7 @@ def create_document(
 
 
 def complete_document(
-    caller: Caller, vault_id: str, dossier_id: str, document_id: str, store: DocumentStore
+    caller: Caller, vault_id: str, dossier_id: str, document_id: str, store: DocumentStore, dynamodb: Any
 ) -> dict[str, Any]:
     require_editor(vault_id, caller)
     known(dossier_id, "dossier")
@@ -175,19 +176,23 @@ def complete_document(
     stored = store.head(doc.s3_key)
     if stored is None:
         raise Conflict("Aucun fichier n'a été déposé pour ce document.", code="upload_missing")
-    actions = [m.DocumentItem.status.set("available"), m.DocumentItem.size.set(stored.size)]
-    if stored.version_id is not None:  # the version checked here is the one links will serve
-        actions.append(m.DocumentItem.version_id.set(stored.version_id))
-    try:
-        doc.update(
-            actions=actions,
-            condition=m.DocumentItem.status == "pending",
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        doc.refresh(consistent_read=True)  # a concurrent complete won: same outcome
-    return document_json(doc)
+    # The version checked here is the one links will serve. A concurrent complete that won gives
+    # the same outcome: the item as it was when the condition failed.
+    update = "SET #status = :available, #size = :size"
+    values: dict[str, Any] = {":available": "available", ":pending": "pending", ":size": stored.size}
+    if stored.version_id is not None:
+        update += ", versionId = :version"
+        values[":version"] = stored.version_id
+    outcome = conditional_update(
+        dynamodb,
+        m.vault_table(),
+        {"pk": doc.pk, "sk": doc.sk},
+        update,
+        "#status = :pending",
+        values,
+        {"#status": "status", "#size": "size"},
+    )
+    return document_json(m.DocumentItem.from_raw_data(to_item(outcome.new or outcome.old or {})))
 
 
 # ------------------------------------------------------------------ persons
@@ -307,6 +312,9 @@ def me(caller: Caller) -> dict[str, Any]:
         )
         try:
             profile.save(condition=m.ProfileItem.pk.does_not_exist())
-        except PutError:  # a concurrent first read won: use its code
+        except PutError as exc:
+            if not is_condition_failure(exc):
+                raise
+            # A concurrent first read won: use its code.
             profile = m.ProfileItem.get(pk, "PROFILE", consistent_read=True)
     return {"userId": profile.user_id, "email": profile.email, "personalCode": profile.personal_code}
