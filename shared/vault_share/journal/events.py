@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vault_share.guard.states import Guard, state
+from vault_share.guard.states import state
+from vault_share.invitations.store import INVITATION
 from vault_share.links.store import LINK
 
 # The journal reads the same truth from the images as requests do from the item
-# (vault_share.guard.states). Invitations come with their own capability.
-INVITATION = Guard(open="pending", success="accepted", expiry_partition="INVITATION")
+# (vault_share.guard.states).
 
 LINK_STATUS_EVENTS = {
     "used": ("link.used", "usedAt"),

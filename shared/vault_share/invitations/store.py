@@ -1,0 +1,251 @@
+"""The invitation item in the shares table, and the conditional writes that keep it honest.
+
+| attribute            | meaning                                                           |
+|----------------------|-------------------------------------------------------------------|
+| pk                   | INVITATION#<sha256(token)>                                        |
+| gsi1pk / gsi1sk      | VAULT#<vaultId> / INVITATION#<invitationId> (by id)               |
+| gsi2pk / gsi2sk      | PERSON#<vaultId>#<personId> / <createdAt>#<invitationId> (latest) |
+| expiryPk / expiresAt | INVITATION while pending (sparse index of the expiry sweep)       |
+| relaunchPk /         | INVITATION while a scheduled reminder is due (sparse index of the |
+|  nextRelaunchAt      |   reminders run)                                                  |
+| codeMac, rightCode,  | the guard of the validation code (vault_share.guard): acceptance  |
+|  failedAttempts      |   is judged against the MAC, never by decrypting                  |
+| sealed               | KMS ciphertext of the token and the code: the owner reads the code|
+|                      |   back, reminders re-send the same link                           |
+| status               | pending, not_sent, accepted, expired, cancelled, locked           |
+| linkChannel          | email, postal or none; codeChannel: sms or phone                  |
+| channels             | {"link": {"status"}, "code": {"status"}}                          |
+| postal               | {"costCents", "letters", "status"} when the link goes by letter   |
+
+The journal reads these items from the stream (vault_share.journal.events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vault_share.dynamo import Outcome, conditional_update, from_item, to_item
+from vault_share.guard.attempts import Judged, attempt, guarded_attributes
+from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
+from vault_share.pagination import Partition, client_query, query_page
+
+INVITATION = Guard(open="pending", success="accepted", expiry_partition="INVITATION")
+RELAUNCH_PARTITION = "INVITATION"
+# Invitations stay readable in the owner's views a year after they end.
+RETENTION_SECONDS = 365 * 86400
+
+
+def invitation_pk(hashed_token: str) -> str:
+    return f"INVITATION#{hashed_token}"
+
+
+def person_partition(vault_id: str, person_id: str) -> str:
+    return f"PERSON#{vault_id}#{person_id}"
+
+
+# Python field -> item attribute.
+_ATTRIBUTES: dict[str, str] = {
+    "pk": "pk",
+    "invitation_id": "invitationId",
+    "vault_id": "vaultId",
+    "vault_name": "vaultName",
+    "person_id": "personId",
+    "person_name": "personName",
+    "dossier_ids": "dossierIds",
+    "home_dossier_id": "homeDossierId",
+    "status": "status",
+    "link_channel": "linkChannel",
+    "code_channel": "codeChannel",
+    "channels": "channels",
+    "created_by": "createdBy",
+    "creator_email": "creatorEmail",
+    "created_at": "createdAt",
+    "expires_at": "expiresAt",
+    "code_mac": "codeMac",
+    "sealed": "sealed",
+    "email": "email",
+    "mobile": "mobile",
+    "postal_address": "postalAddress",
+    "welcome": "welcome",
+    "comment": "comment",
+    "postal": "postal",
+    "relaunch_count": "relaunchCount",
+    "last_sent_at": "lastSentAt",
+    "next_relaunch_at": "nextRelaunchAt",
+    "failed_attempts": "failedAttempts",
+    "accepted_at": "acceptedAt",
+    "accepted_by": "acceptedBy",
+    "cancelled_at": "cancelledAt",
+    "locked_at": "lockedAt",
+    "expired_at": "expiredAt",
+}
+
+
+@dataclass
+class Invitation:
+    pk: str
+    invitation_id: str
+    vault_id: str
+    vault_name: str
+    person_id: str
+    person_name: str
+    dossier_ids: list[str]
+    home_dossier_id: str
+    status: str
+    link_channel: str
+    code_channel: str
+    channels: dict[str, dict[str, Any]]
+    created_by: str
+    creator_email: str
+    created_at: str
+    expires_at: str
+    code_mac: str
+    sealed: str
+    email: str | None = None
+    mobile: str | None = None
+    postal_address: dict[str, Any] | None = None
+    welcome: str | None = None
+    comment: str | None = None
+    postal: dict[str, Any] | None = None
+    relaunch_count: int = 0
+    last_sent_at: str | None = None
+    next_relaunch_at: str | None = None
+    failed_attempts: int = 0
+    accepted_at: str | None = None
+    accepted_by: str | None = None
+    cancelled_at: str | None = None
+    locked_at: str | None = None
+    expired_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> Invitation:
+        values = dict(values)
+        known = {py: values.pop(attr) for py, attr in _ATTRIBUTES.items() if attr in values}
+        for name in ("relaunch_count", "failed_attempts"):
+            known[name] = int(known.get(name, 0))
+        if known.get("postal"):
+            known["postal"] = {k: int(v) if k in ("costCents", "letters") else v for k, v in known["postal"].items()}
+        known["dossier_ids"] = list(known.get("dossier_ids") or [])
+        return cls(**known, extra=values)
+
+    def state(self, now: str | None = None) -> str:
+        """pending, not_sent, accepted, expired, cancelled or locked: the one rule (vault_share.guard.states)."""
+        item = {"status": self.status, "failedAttempts": self.failed_attempts, "expiresAt": self.expires_at}
+        return state(INVITATION, item, now)
+
+    @property
+    def email_required(self) -> bool:
+        """Invited by letter with no e-mail on file: the guest gives one, confirmed by a code."""
+        return self.link_channel == "postal" and not self.email
+
+
+def _invitation(values: dict[str, Any] | None) -> Invitation | None:
+    return Invitation.of(values) if values else None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A conditional change: the invitation after it, or as it was when the condition failed."""
+
+    invitation: Invitation | None
+    applied: bool
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> Changed:
+        return cls(_invitation(outcome.new or outcome.old), outcome.applied)
+
+
+class InvitationStore:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._ddb = dynamodb
+        self._table = table
+
+    def _update(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Changed:
+        return Changed.of(
+            conditional_update(
+                self._ddb, self._table, {"pk": pk}, update, condition, values, {"#status": "status", **names}
+            )
+        )
+
+    # ---------------------------------------------------------------- writes
+
+    def insert(self, invitation: Invitation, ttl: int) -> None:
+        values = {attr: getattr(invitation, py) for py, attr in _ATTRIBUTES.items()}
+        values.update(guarded_attributes(INVITATION, invitation.code_mac))
+        if invitation.status != INVITATION.open:
+            values.pop("expiryPk")  # never sent: nothing to expire, nothing to remind
+        elif invitation.next_relaunch_at:
+            values["relaunchPk"] = RELAUNCH_PARTITION
+        values.update(
+            kind="invitation",
+            gsi1pk=f"VAULT#{invitation.vault_id}",
+            gsi1sk=f"INVITATION#{invitation.invitation_id}",
+            gsi2pk=person_partition(invitation.vault_id, invitation.person_id),
+            gsi2sk=f"{invitation.created_at}#{invitation.invitation_id}",
+            ttl=ttl,
+        )
+        self._ddb.put_item(TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)")
+
+    def accept(self, pk: str, mac: str, now: str, accepted_by: str) -> tuple[str, Invitation | None]:
+        """The one conditional write that judges a validation code (vault_share.guard.attempts).
+        An accepted invitation may still carry `relaunchPk`: the reminders run refuses it (not
+        pending) and takes it out of that index then."""
+        judged: Judged = attempt(
+            self._ddb, self._table, {"pk": pk}, INVITATION, mac, now, {"acceptedAt": now, "acceptedBy": accepted_by}
+        )
+        return judged.verdict, _invitation(judged.item)
+
+    def cancel(self, pk: str, user_id: str, now: str) -> Changed:
+        """pending or not_sent -> cancelled; its link is then 410."""
+        return self._update(
+            pk,
+            "SET #status = :cancelled, cancelledAt = :now, cancelledBy = :user REMOVE expiryPk, relaunchPk",
+            "#status IN (:pending, :not_sent) AND failedAttempts < :max",
+            {
+                ":cancelled": "cancelled",
+                ":now": now,
+                ":user": user_id,
+                ":pending": "pending",
+                ":not_sent": "not_sent",
+                ":max": MAX_ATTEMPTS,
+            },
+        )
+
+    # ---------------------------------------------------------------- reads
+
+    def get(self, pk: str) -> Invitation | None:
+        item = self._ddb.get_item(TableName=self._table, Key={"pk": {"S": pk}}).get("Item")
+        return Invitation.of(from_item(item)) if item else None
+
+    def by_id(self, vault_id: str, invitation_id: str) -> Invitation | None:
+        items = self._ddb.query(
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk = :sk",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"VAULT#{vault_id}"},
+                ":sk": {"S": f"INVITATION#{invitation_id}"},
+            },
+        )["Items"]
+        return Invitation.of(from_item(items[0])) if items else None
+
+    def latest_for_person(self, vault_id: str, person_id: str) -> Invitation | None:
+        partition = person_partition(vault_id, person_id)
+        query = client_query(
+            self._ddb,
+            TableName=self._table,
+            IndexName="gsi2",
+            KeyConditionExpression="gsi2pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": partition}},
+            ScanIndexForward=False,
+        )
+        found, _ = query_page(
+            query,
+            Partition(partition, key_names=("gsi2pk", "gsi2sk", "pk")),
+            limit=1,
+            cursor=None,
+            parse=lambda raw: Invitation.of(from_item(raw)),
+        )
+        return found[0] if found else None
