@@ -1,0 +1,1 @@
+"""Invitations into a vault: two channels (link and code), direct access, reminders."""
