@@ -23,6 +23,8 @@ class Settings(BaseModel):
     frontend_origin: str = Field(alias="FRONTEND_ORIGIN")
     sender_email: str = Field(alias="SENDER_EMAIL")
     letter_cost_cents: int = Field(default=182, alias="LETTER_COST_CENTS")
+    # The invite function's own (template parameter SmsSenderId): empty sends no sender ID.
+    sms_sender_id: str = Field(default="", alias="SMS_SENDER_ID")
     region: str = Field(default="eu-west-3", alias="AWS_REGION")
 
 
