@@ -1,0 +1,1 @@
+"""Invitations: the owner and recipient use cases, their store and the messages of each channel."""
