@@ -23,6 +23,10 @@ class Settings(BaseModel):
     frontend_origin: str = Field(alias="FRONTEND_ORIGIN")
     sender_email: str = Field(alias="SENDER_EMAIL")
     letter_cost_cents: int = Field(default=182, alias="LETTER_COST_CENTS")
+    # The invite function's own: who prints and mails letters ("none": they wait for a manual
+    # print step), and the name of the Secrets Manager secret holding that provider's credentials.
+    print_provider: str = Field(default="none", alias="PRINT_PROVIDER")
+    print_provider_secret: str = Field(default="", alias="PRINT_PROVIDER_SECRET")
     region: str = Field(default="eu-west-3", alias="AWS_REGION")
 
 

@@ -190,16 +190,31 @@ def country_line(country: str | None) -> str | None:
     return None if name in _FRANCE_NAMES else name
 
 
-def postal_lines(first_name: str, last_name: str, address: Mapping[str, str | None]) -> list[str]:
-    """The address block, line by line, to NF Z10-011. `address` is a person's `postalAddress`
-    (`line1`, `line2`, `postalCode`, `city`, `country`). ValueError (French) when it cannot be
-    written to the standard."""
-    lines = [_name_line(first_name, last_name)]
-    for key in ("line1", "line2"):
-        text = _postal_text(address.get(key) or "")
-        if text:
-            lines.append(_fitted(text, STREET_ABBREVIATIONS, "La ligne d'adresse"))
-    if len(lines) < 2:
+@dataclass(frozen=True)
+class PostalAddress:
+    """An address as NF Z10-011 writes it: each part already one valid line (or part of one)."""
+
+    name: str
+    street: tuple[str, ...]  # the person's line1 and line2, as written to the standard
+    postal_code: str
+    city: str
+    country: str | None  # None for France
+
+    @property
+    def lines(self) -> list[str]:
+        return [self.name, *self.street, f"{self.postal_code} {self.city}", *([self.country] if self.country else [])]
+
+
+def postal_address(first_name: str, last_name: str, address: Mapping[str, str | None]) -> PostalAddress:
+    """The address to NF Z10-011. `address` is a person's `postalAddress` (`line1`, `line2`,
+    `postalCode`, `city`, `country`). ValueError (French) when it cannot be written to the standard."""
+    name = _name_line(first_name, last_name)
+    street = tuple(
+        _fitted(text, STREET_ABBREVIATIONS, "La ligne d'adresse")
+        for text in (_postal_text(address.get(key) or "") for key in ("line1", "line2"))
+        if text
+    )
+    if not street:
         raise ValueError("L'adresse postale est incomplète : la ligne d'adresse manque.")
     abroad = country_line(address.get("country"))
     code = _postal_text(address.get("postalCode") or "")
@@ -210,17 +225,23 @@ def postal_lines(first_name: str, last_name: str, address: Mapping[str, str | No
     city = _postal_text(address.get("city") or "")
     if not code or not city:
         raise ValueError("L'adresse postale est incomplète : code postal et ville sont nécessaires.")
-    city_line = _shorten(f"{code} {city}", CITY_ABBREVIATIONS)
+    city = _shorten(f"{code} {city}", CITY_ABBREVIATIONS)[len(code) + 1 :]
     if abroad is None:
         # La Poste's delivery names are at most 32 characters (its official base of postal codes
         # writes ST REMY EN BOUZEMONT ST G): in France the postal code routes the letter.
-        city_line = city_line[:MAX_LINE_LENGTH].rstrip()
-    lines.append(_fitted(city_line, {}, "La ligne « code postal et ville »"))
+        city = city[: MAX_LINE_LENGTH - len(code) - 1].rstrip()
+    _fitted(f"{code} {city}", {}, "La ligne « code postal et ville »")
     if abroad is not None:
-        lines.append(_fitted(abroad, {}, "Le pays"))
-    if len(lines) > MAX_LINES + (abroad is not None):
+        _fitted(abroad, {}, "Le pays")
+    result = PostalAddress(name, street, code, city, abroad)
+    if len(result.lines) > MAX_LINES + (abroad is not None):
         raise ValueError(f"L'adresse postale dépasse {MAX_LINES} lignes.")
-    return lines
+    return result
+
+
+def postal_lines(first_name: str, last_name: str, address: Mapping[str, str | None]) -> list[str]:
+    """The address block, line by line (see `postal_address`)."""
+    return postal_address(first_name, last_name, address).lines
 
 
 # ---------------------------------------------------------------- text the core fonts can draw
