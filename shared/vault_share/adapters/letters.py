@@ -24,13 +24,14 @@ import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vault_share import clock
 from vault_share.invitations.letter import FRANCE, PostalAddress, postal_address
 
 LETTERS_PREFIX = "letters/"
@@ -59,6 +60,7 @@ class LetterRecord:
     status: str = QUEUED
     provider: str | None = None
     provider_ref: str | None = None
+    at: str = field(default_factory=lambda: clock.iso(clock.now()))  # when it was stored: sorts as text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class LetterRecord:
             "status": self.status,
             "provider": self.provider,
             "providerRef": self.provider_ref,
+            "at": self.at,
         }
 
     @classmethod
@@ -81,6 +84,7 @@ class LetterRecord:
             status=str(data["status"]),
             provider=data.get("provider"),
             provider_ref=data.get("providerRef"),
+            at=str(data["at"]),
         )
 
     def address(self) -> PostalAddress:
@@ -111,15 +115,16 @@ class LetterStore:
         raw = self._s3.get_object(Bucket=self._bucket, Key=_record_key(key))["Body"].read()
         return LetterRecord.from_json(json.loads(raw))
 
-    def records(self) -> Iterator[LetterRecord]:
+    def records(self) -> list[LetterRecord]:
         """Every letter, oldest first: for the manual print step and the local outbox (it lists the
         bucket, which no function of the template is granted under letters/)."""
-        found: list[tuple[Any, str]] = []
-        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=LETTERS_PREFIX):
-            found += [(o["LastModified"], o["Key"]) for o in page.get("Contents", []) if o["Key"].endswith(".json")]
-        for _, key in sorted(found):
-            raw = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-            yield LetterRecord.from_json(json.loads(raw))
+        pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=LETTERS_PREFIX)
+        keys = [o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".json")]
+        records = [
+            LetterRecord.from_json(json.loads(self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()))
+            for key in keys
+        ]
+        return sorted(records, key=lambda record: (record.at, record.key))
 
 
 # ---------------------------------------------------------------- print and mail
