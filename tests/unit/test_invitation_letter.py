@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -360,3 +362,14 @@ def test_the_window_geometry_is_the_standard_dl_one() -> None:
     assert (mod.WINDOW_FROM_RIGHT_MM, mod.WINDOW_FROM_BOTTOM_MM) == (20, 15)
     # Always visible, wherever the folded sheet rests in the envelope: x 100-190, y 50-84 on the sheet.
     assert (ADDRESS_ZONE.left, ADDRESS_ZONE.top, ADDRESS_ZONE.right, ADDRESS_ZONE.bottom) == (100, 50, 190, 84)
+
+
+def test_the_postal_channel_imports_no_pdf_library_until_a_letter_is_drawn() -> None:
+    """fpdf2 and segno cost some 0.4 s of imports: a cold start that sends no letter pays none of it."""
+    probe = (
+        "import sys, vault_share.adapters.letters, vault_share.invitations.letter as m\n"
+        "m.postal_lines('Alain', 'Dupont', {'line1': '1 rue', 'postalCode': '75011', 'city': 'Paris'})\n"
+        "print(sorted({'fpdf', 'segno', 'PIL', 'urllib.request'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -22,8 +22,6 @@ import hmac
 import json
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -167,6 +165,9 @@ HTTP_TIMEOUT_SECONDS = 10  # the function's own timeout is 15 s
 
 def urllib_transport(request: HttpRequest) -> HttpResponse:
     """HTTPS only; an HTTP error status is an answer, a network failure raises OSError."""
+    import urllib.error  # only when a letter is handed off: not at cold start
+    import urllib.request
+
     if not request.url.startswith("https://"):
         raise ValueError("the print provider is reached over HTTPS only")
     prepared = urllib.request.Request(  # noqa: S310 (the scheme is checked above)

@@ -31,13 +31,13 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import segno
-from fpdf import FPDF
-from fpdf.enums import Align, MethodReturnValue, XPos, YPos
+from typing import TYPE_CHECKING
 
 from vault_share import clock
 from vault_share.i18n import date_fr, date_time_fr
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # ---------------------------------------------------------------- postal address (NF Z10-011)
 
@@ -448,24 +448,28 @@ def letter_text(letter: InvitationLetter) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-class _Page(FPDF):
-    def __init__(self) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.core_fonts_encoding = CORE_FONT_ENCODING
-        self.set_auto_page_break(False)
-        self.set_margins(MARGIN_MM, 15, MARGIN_MM)
-        self.c_margin = 0  # text starts exactly where it is placed
+def _page() -> FPDF:
+    # fpdf2 and segno take some 0.4 s to import: only when a letter is drawn, never at cold start
+    # (postal_lines, which the invitation checks first, needs neither).
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.core_fonts_encoding = CORE_FONT_ENCODING
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(MARGIN_MM, 15, MARGIN_MM)
+    pdf.c_margin = 0  # text starts exactly where it is placed
+    return pdf
 
 
-def _block_height(pdf: _Page, style: str, text: str, size: float) -> float:
+def _block_height(pdf: FPDF, style: str, text: str, size: float) -> float:
     _style(pdf, style, size)
     width = TEXT_WIDTH_MM - (8 if style == "quote" else 0)
     return _gap_before(style, size) + _line_count(pdf, width, text) * size * LEADING + size * PARAGRAPH_GAP
 
 
-def _line_count(pdf: _Page, width: float, text: str) -> int:
+def _line_count(pdf: FPDF, width: float, text: str) -> int:
     """How many lines `text` takes in the current font, wrapped as `multi_cell` wraps it."""
-    lines = pdf.multi_cell(width, 5, text, align=Align.L, dry_run=True, output=MethodReturnValue.LINES)
+    lines = pdf.multi_cell(width, 5, text, align="L", dry_run=True, output="LINES")
     assert isinstance(lines, list)
     return len(lines)
 
@@ -474,12 +478,12 @@ def _gap_before(style: str, size: float) -> float:
     return size * PARAGRAPH_GAP if style == "sign" else 0.0
 
 
-def _style(pdf: _Page, style: str, size: float) -> None:
+def _style(pdf: FPDF, style: str, size: float) -> None:
     pdf.set_font("Helvetica", {"subject": "B", "quote": "I"}.get(style, ""), size)
     pdf.set_text_color(*((60, 60, 60) if style == "quote" else (0, 0, 0)))
 
 
-def _layout(pdf: _Page, letter: InvitationLetter) -> tuple[float, list[tuple[str, str]]]:
+def _layout(pdf: FPDF, letter: InvitationLetter) -> tuple[float, list[tuple[str, str]]]:
     """The largest body size, folding the comment last, that ends above the QR code."""
     for fold in (False, True):
         for size in BODY_SIZES_PT:
@@ -492,7 +496,7 @@ def _layout(pdf: _Page, letter: InvitationLetter) -> tuple[float, list[tuple[str
 def letter_pdf(letter: InvitationLetter) -> bytes:
     """One A4 page for a DL window envelope. ValueError (French) when the address cannot be written."""
     address = postal_lines(letter.first_name, letter.last_name, letter.address)
-    pdf = _Page()
+    pdf = _page()
     pdf.set_lang("fr-FR")
     pdf.set_title(printable(f"Invitation - {letter.vault_name}"))
     pdf.set_creator("vault-share")
@@ -511,10 +515,10 @@ def letter_pdf(letter: InvitationLetter) -> bytes:
     if _line_count(pdf, width, vault) > 3:
         pdf.set_font("Helvetica", "B", 9)  # a long name stays a block of a few lines
     pdf.set_xy(MARGIN_MM, 18)
-    pdf.multi_cell(width, 5.5 * pdf.font_size_pt / 12, vault, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(width, 5.5 * pdf.font_size_pt / 12, vault, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
     pdf.set_text_color(90, 90, 90)
-    pdf.cell(0, 5, via, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 5, via, new_x="LMARGIN", new_y="NEXT")
 
     # The recipient, in the part of the window that shows wherever the sheet rests.
     pdf.set_text_color(0, 0, 0)
@@ -525,7 +529,7 @@ def letter_pdf(letter: InvitationLetter) -> bytes:
 
     pdf.set_font("Helvetica", "", 10)
     pdf.set_xy(MARGIN_MM, DATE_TOP_MM)
-    pdf.cell(TEXT_WIDTH_MM, 5, f"Le {date_fr(letter.dated)}", align=Align.R)
+    pdf.cell(TEXT_WIDTH_MM, 5, f"Le {date_fr(letter.dated)}", align="R")
 
     size, blocks = _layout(pdf, letter)
     pdf.set_y(BODY_TOP_MM)
@@ -534,10 +538,12 @@ def letter_pdf(letter: InvitationLetter) -> bytes:
         indent = 8 if style == "quote" else 0
         pdf.set_y(pdf.get_y() + _gap_before(style, size))
         pdf.set_x(MARGIN_MM + indent)
-        pdf.multi_cell(TEXT_WIDTH_MM - indent, size * LEADING, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(TEXT_WIDTH_MM - indent, size * LEADING, text, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(pdf.get_y() + size * PARAGRAPH_GAP)
 
     # The QR code of the link, and the address to type beside it.
+    import segno
+
     png = io.BytesIO()
     segno.make(letter.url, error="m").save(png, kind="png", scale=8, border=4)
     pdf.image(io.BytesIO(png.getvalue()), x=MARGIN_MM, y=QR_TOP_MM, w=QR_SIZE_MM, h=QR_SIZE_MM)
@@ -545,15 +551,15 @@ def letter_pdf(letter: InvitationLetter) -> bytes:
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("Helvetica", "", 10)
     pdf.set_xy(text_left, QR_TOP_MM + 6)
-    pdf.cell(0, 5, _QR_LABEL, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(0, 5, _QR_LABEL, new_x="LEFT", new_y="NEXT")
     pdf.set_font(URL_FONT, "", URL_SIZE_PT)
     pdf.set_y(pdf.get_y() + 2)
     for line in _url_lines(letter.typed_url, A4_WIDTH_MM - MARGIN_MM - text_left):
         pdf.set_x(text_left)
-        pdf.cell(0, 4.6, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(0, 4.6, line, new_x="LEFT", new_y="NEXT")
 
     pdf.set_font("Helvetica", "", 7.5)
     pdf.set_text_color(110, 110, 110)
     pdf.set_xy(MARGIN_MM, FOOTER_TOP_MM)
-    pdf.cell(TEXT_WIDTH_MM, 4, _FOOTER, align=Align.C)
+    pdf.cell(TEXT_WIDTH_MM, 4, _FOOTER, align="C")
     return bytes(pdf.output())
