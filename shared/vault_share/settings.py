@@ -25,6 +25,10 @@ class Settings(BaseModel):
     letter_cost_cents: int = Field(default=182, alias="LETTER_COST_CENTS")
     # The invite function's own (template parameter SmsSenderId): empty sends no sender ID.
     sms_sender_id: str = Field(default="", alias="SMS_SENDER_ID")
+    # The invite function's own: who prints and mails letters ("none": they wait for a manual
+    # print step), and the name of the Secrets Manager secret holding that provider's credentials.
+    print_provider: str = Field(default="none", alias="PRINT_PROVIDER")
+    print_provider_secret: str = Field(default="", alias="PRINT_PROVIDER_SECRET")
     region: str = Field(default="eu-west-3", alias="AWS_REGION")
 
 
