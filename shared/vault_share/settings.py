@@ -19,6 +19,12 @@ class Settings(BaseModel):
     # The create-link function's own: the key its idempotent answers are sealed under.
     idempotency_key_arn: str = Field(default="", alias="IDEMPOTENCY_KEY_ARN")
     user_pool_id: str = Field(alias="USER_POOL_ID")
+    # The invite function's own: the web client (the audience of ID tokens it verifies itself), the
+    # key the invitations' token and code are sealed under.
+    user_pool_client_id: str = Field(default="", alias="USER_POOL_CLIENT_ID")
+    invitation_key_arn: str = Field(default="", alias="INVITATION_KEY_ARN")
+    # The embedded AWS locally (its JWKS too); unset on Lambda.
+    aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
     public_base_url: str = Field(alias="PUBLIC_BASE_URL")
     frontend_origin: str = Field(alias="FRONTEND_ORIGIN")
     sender_email: str = Field(alias="SENDER_EMAIL")
