@@ -1,0 +1,1 @@
+"""Invitations into a vault over two channels: store, owner and recipient use cases, messages, reminders."""
