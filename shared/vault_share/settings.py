@@ -35,6 +35,10 @@ class Settings(BaseModel):
     # print step), and the name of the Secrets Manager secret holding that provider's credentials.
     print_provider: str = Field(default="none", alias="PRINT_PROVIDER")
     print_provider_secret: str = Field(default="", alias="PRINT_PROVIDER_SECRET")
+    # Invitations (invitations/schedule.py): a reminder every N days, at most M, expiry after T days.
+    relaunch_interval_days: int = Field(default=3, ge=1, alias="RELAUNCH_INTERVAL_DAYS")
+    relaunch_max: int = Field(default=3, ge=0, alias="RELAUNCH_MAX")
+    invitation_ttl_days: int = Field(default=30, ge=1, alias="INVITATION_TTL_DAYS")
     region: str = Field(default="eu-west-3", alias="AWS_REGION")
 
 
