@@ -19,7 +19,6 @@ from vault_share.guard.secrets import Pepper
 from vault_share.invitations import emails, pages, recipient
 from vault_share.invitations.store import InvitationStore
 from vault_share.settings import get_settings
-from vault_share.vault.guests import admit_guest
 
 logger = Logger()
 tracer = Tracer()
@@ -42,7 +41,7 @@ public = recipient.Recipient(
         settings.user_pool_id,
         [settings.user_pool_client_id],
     ),
-    admit=lambda invitation, user_id, email: admit_guest(dynamodb, settings.vault_table, invitation, user_id, email),
+    admit=recipient.admit,
     mailer=mailer,
     confirmation_email=emails.confirmation_email,
 )

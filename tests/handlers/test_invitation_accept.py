@@ -55,6 +55,8 @@ def invite(api: Api, owner: User, *, email: str | None = None, postal: bool = Fa
     """A pending invitation of a new person into a new vault, as the owner's side writes it."""
     vault_id = new_vault(api, owner, "GARAGE AUTO")
     dossier_id = new_dossier(api, owner, vault_id, "SIV AB-123-CD")
+    person = api.call("POST", f"/vaults/{vault_id}/persons", {"firstName": "Alain", "lastName": "DUPONT"}, user=owner)
+    assert person.status == 201, person.body
     token, code = secrets.new_token(), secrets.new_code()
     hashed = secrets.token_hash(token)
     pepper = boto3.client("secretsmanager", region_name=REGION).get_secret_value(
@@ -66,7 +68,7 @@ def invite(api: Api, owner: User, *, email: str | None = None, postal: bool = Fa
         invitation_id=uuid.uuid4().hex,
         vault_id=vault_id,
         vault_name="GARAGE AUTO",
-        person_id=uuid.uuid4().hex,
+        person_id=person.json()["personId"],
         person_name="DUPONT Alain",
         dossier_ids=[dossier_id],
         home_dossier_id="",

@@ -47,6 +47,8 @@ from vault_share.invitations.store import (
     InvitationStore,
     invitation_pk,
 )
+from vault_share.vault.guests import Guest, admit_guest
+from vault_share.vault.service import get_person
 
 logger = Logger(child=True)
 _CODE = re.compile(r"[0-9]{6}")
@@ -90,6 +92,21 @@ class Recipient:
     admit: Admit
     mailer: Mailer
     confirmation_email: ConfirmationEmail
+
+
+def admit(invitation: Invitation, user_id: str, email: str) -> str:
+    """The accepted guest into the vault (vault_share.vault.guests): home page, membership, the
+    invited dossiers. Idempotent, so a retried acceptance admits nothing twice."""
+    person = get_person(invitation.vault_id, invitation.person_id)
+    guest = Guest(user_id, email, person.first_name, person.last_name)
+    return admit_guest(
+        invitation.vault_id,
+        invitation.vault_name,
+        guest,
+        invitation.dossier_ids,
+        invitation.welcome,
+        invitation.created_by,
+    )
 
 
 def invitation_not_found() -> NotFound:
