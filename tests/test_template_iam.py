@@ -400,6 +400,8 @@ class Needs:
             return [Need(f"secretsmanager:{operation}", "${" + self.logical[params["SecretId"]] + "}")]
         if service == "kms":
             return [Need(f"kms:{operation}", "${" + self.logical[params["KeyId"]] + ".Arn}")]
+        if service == "cognito-idp":
+            return [Need(f"cognito-idp:{operation}", "${" + self.logical[params["UserPoolId"]] + ".Arn}")]
         raise AssertionError(f"no IAM mapping for {service}.{operation}")
 
     def _dynamodb(self, operation: str, params: dict[str, Any]) -> list[Need]:
@@ -535,3 +537,39 @@ def test_the_call_check_does_fail() -> None:
     assert covers(listing, Need("s3:ListBucket", "${DocumentsBucket.Arn}", (("s3:prefix", "vaults/a"),)))
     assert not covers(listing, Need("s3:ListBucket", "${DocumentsBucket.Arn}", (("s3:prefix", "other/a"),)))
     assert not any(covers(g, Need("dynamodb:Scan", "${SharesTable.Arn}")) for g in grants_of("DownloadFunction"))
+
+
+def test_the_guest_accounts_calls_are_granted_to_the_invite_function_and_no_more(aws: Aws) -> None:
+    """InviteFunction builds adapters.accounts.Accounts: each call it makes, along every path
+    (new account, retry, existing account, weak password), is granted on the user pool only."""
+    from vault_share.adapters.accounts import AccountExists, Accounts
+    from vault_share.errors import Unprocessable
+
+    made: list[tuple[str, str, dict[str, Any]]] = []
+    original = BaseClient._make_api_call
+
+    def spy(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        made.append((client.meta.service_model.signing_name, operation, params))
+        return original(client, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", spy)
+        accounts = Accounts(boto3.client("cognito-idp"), aws.ref("UserPool"))
+        address, invitation = f"iam.{uuid.uuid4().hex[:8]}@example.fr", uuid.uuid4().hex
+        with pytest.raises(Unprocessable):
+            accounts.check_password("faible")
+        accounts.create(address, "Bienvenue-2026", invitation_id=invitation)
+        accounts.create(address, "Bienvenue-2026", invitation_id=invitation)  # the retry path
+        with pytest.raises(AccountExists):
+            accounts.create(address, "Bienvenue-2026", invitation_id=uuid.uuid4().hex)
+        assert accounts.find(address) is not None
+    needs = Needs(aws)
+    wanted = {need for call in made for need in needs.of(*call)}
+    granted = grants_of("InviteFunction")
+    assert sorted(n for n in wanted if not any(covers(g, n) for g in granted)) == []
+    cognito = {(a, r) for a, r in pairs("InviteFunction") if a.startswith("cognito-idp:")}
+    assert cognito == {(n.action, n.resource) for n in wanted}
+    assert cognito == {
+        (f"cognito-idp:{action}", "${UserPool.Arn}")
+        for action in ("AdminGetUser", "AdminCreateUser", "AdminSetUserPassword", "DescribeUserPool")
+    }

@@ -23,6 +23,10 @@ class Settings(BaseModel):
     frontend_origin: str = Field(alias="FRONTEND_ORIGIN")
     sender_email: str = Field(alias="SENDER_EMAIL")
     letter_cost_cents: int = Field(default=182, alias="LETTER_COST_CENTS")
+    # Invitations (invitations/schedule.py): a reminder every N days, at most M, expiry after T days.
+    relaunch_interval_days: int = Field(default=3, ge=1, alias="RELAUNCH_INTERVAL_DAYS")
+    relaunch_max: int = Field(default=3, ge=0, alias="RELAUNCH_MAX")
+    invitation_ttl_days: int = Field(default=30, ge=1, alias="INVITATION_TTL_DAYS")
     region: str = Field(default="eu-west-3", alias="AWS_REGION")
 
 
