@@ -27,6 +27,8 @@ class Settings(BaseModel):
     relaunch_interval_days: int = Field(default=3, ge=1, alias="RELAUNCH_INTERVAL_DAYS")
     relaunch_max: int = Field(default=3, ge=0, alias="RELAUNCH_MAX")
     invitation_ttl_days: int = Field(default=30, ge=1, alias="INVITATION_TTL_DAYS")
+    # The invite function's own (template parameter SmsSenderId): empty sends no sender ID.
+    sms_sender_id: str = Field(default="", alias="SMS_SENDER_ID")
     region: str = Field(default="eu-west-3", alias="AWS_REGION")
 
 

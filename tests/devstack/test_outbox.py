@@ -107,6 +107,31 @@ def test_sms_are_listed_oldest_first() -> None:
     ]
 
 
+def test_sms_of_the_sms_channel_in_the_outbox_json() -> None:
+    """What the SMS adapter publishes (sender ID and type attributes included) is listed as sent:
+    only the number and the text, oldest first, through the JSON the outbox serves."""
+    from datetime import UTC, datetime
+
+    from vault_share.adapters.sms import SmsSender
+    from vault_share.invitations.sms import code_sms
+
+    tag = marker()
+    sender = SmsSender(boto3.client("sns"), "VaultShare")
+    first = code_sms(f"Garage {tag}", "186691", datetime(2026, 12, 3, 16, 5, tzinfo=UTC))
+    second = code_sms(f"Cabinet Hélène {tag}", "042917", datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    sender.send("+33612345678", first)
+    sender.send("+33698765432", second)
+
+    served = json.loads(json.dumps(outbox.collect(REGION, []), ensure_ascii=False))
+    assert find(served["sms"], "text", tag) == [
+        {"to": "+33612345678", "text": first},
+        {"to": "+33698765432", "text": second},
+    ]
+    assert "Cabinet Hélène" in second  # é is in the SMS alphabet: kept, and read back as sent
+    page = outbox.render_html(served)
+    assert page.index(f"Cabinet Hélène {tag}") < page.index(f"Garage {tag}")  # the page: newest first
+
+
 def test_letters_are_recorded() -> None:
     address = {"line1": "12 rue des Lilas", "postalCode": "75011", "city": "Paris", "country": "FR"}
     outbox.record_letter(address, "Madame, voici votre lien.", 182)
