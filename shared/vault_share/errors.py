@@ -59,3 +59,9 @@ class Unprocessable(DomainError):
     status = 422
     code = "validation_error"
     message = "Données invalides."
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    message = "Trop de demandes : réessayez plus tard."

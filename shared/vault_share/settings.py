@@ -18,6 +18,8 @@ class Settings(BaseModel):
     pepper_secret_arn: str = Field(alias="PEPPER_SECRET_ARN")
     # The create-link function's own: the key its idempotent answers are sealed under.
     idempotency_key_arn: str = Field(default="", alias="IDEMPOTENCY_KEY_ARN")
+    # The invite function's own: the key an invitation's token and code are sealed under.
+    invitation_key_arn: str = Field(default="", alias="INVITATION_KEY_ARN")
     user_pool_id: str = Field(alias="USER_POOL_ID")
     public_base_url: str = Field(alias="PUBLIC_BASE_URL")
     frontend_origin: str = Field(alias="FRONTEND_ORIGIN")
