@@ -100,22 +100,34 @@ def test_an_invitation_is_found_by_token_by_id_and_as_the_latest_of_its_person(s
 def test_the_right_code_accepts_once_and_wrong_ones_lock_after_five(store: InvitationStore) -> None:
     invitation, token, code = new_invitation(store)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    verdict, seen = store.accept(invitation.pk, mac(token, wrong), clock.iso(clock.now()), "user-1")
+    verdict, seen = store.accept(invitation.pk, mac(token, wrong), clock.iso(clock.now()))
     assert verdict == "wrong" and seen is not None and seen.failed_attempts == 1
-    verdict, seen = store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()), "user-1")
-    assert verdict == "won" and seen is not None
-    assert (seen.state(), seen.accepted_by, seen.failed_attempts) == ("accepted", "user-1", 1)
-    assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()), "user-2")[0] == "refused"
+    verdict, seen = store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))
+    assert verdict == "won" and seen is not None and seen.accepted_at is not None
+    assert (seen.state(), seen.failed_attempts) == ("accepting", 1)
+    assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))[0] == "refused"
+    # The account could not be made: reopened, the same code wins again; then accepted for good.
+    reopened = store.reopen(invitation.pk, seen.accepted_at)
+    assert reopened.applied and reopened.invitation is not None and reopened.invitation.state() == "pending"
+    assert raw(invitation.pk)["expiryPk"]["S"] == "INVITATION"
+    verdict, again = store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))
+    assert verdict == "won" and again is not None and again.accepted_at is not None
+    assert not store.finish(invitation.pk, seen.accepted_at, "user-1").applied, "only the acceptance in progress"
+    done = store.finish(invitation.pk, again.accepted_at, "user-1")
+    assert done.applied and done.invitation is not None
+    assert (done.invitation.state(), done.invitation.accepted_by) == ("accepted", "user-1")
+    assert "relaunchPk" not in raw(invitation.pk)
+    assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))[0] == "refused"
 
     locked, token, code = new_invitation(store)
     verdicts = [
-        store.accept(locked.pk, mac(token, f"{(int(code) + i) % 1_000_000:06d}"), clock.iso(clock.now()), "u")[0]
+        store.accept(locked.pk, mac(token, f"{(int(code) + i) % 1_000_000:06d}"), clock.iso(clock.now()))[0]
         for i in range(1, 7)
     ]
     assert verdicts == ["wrong"] * 4 + ["locked", "refused"]
     after = store.get(locked.pk)
     assert after is not None and after.state() == "locked"
-    assert store.accept(locked.pk, mac(token, code), clock.iso(clock.now()), "u")[0] == "refused"
+    assert store.accept(locked.pk, mac(token, code), clock.iso(clock.now()))[0] == "refused"
 
 
 def test_concurrent_acceptances_one_wins(store: InvitationStore) -> None:
@@ -127,7 +139,7 @@ def test_concurrent_acceptances_one_wins(store: InvitationStore) -> None:
 
         def run(user: str) -> None:
             barrier.wait(timeout=30)
-            verdicts.append(store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()), user)[0])
+            verdicts.append(store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))[0])
 
         threads = [threading.Thread(target=run, args=(f"user-{i}",)) for i in range(10)]
         for thread in threads:
@@ -149,11 +161,11 @@ def test_cancel_ends_a_pending_or_unsent_invitation_once(store: InvitationStore)
         assert "expiryPk" not in item and "relaunchPk" not in item
         again = store.cancel(invitation.pk, "owner", clock.iso(clock.now()))
         assert not again.applied and again.invitation is not None and again.invitation.status == "cancelled"
-        assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()), "u")[0] == "refused"
+        assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))[0] == "refused"
 
 
 def test_an_unsent_invitation_cannot_be_accepted_nor_expire(store: InvitationStore) -> None:
     invitation, token, code = new_invitation(store, status="not_sent")
     item = raw(invitation.pk)
     assert "expiryPk" not in item and "relaunchPk" not in item
-    assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()), "u")[0] == "refused"
+    assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))[0] == "refused"

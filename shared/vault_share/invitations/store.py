@@ -12,7 +12,8 @@
 |  failedAttempts      |   is judged against the MAC, never by decrypting                  |
 | sealed               | KMS ciphertext of the token and the code: the owner reads the code|
 |                      |   back, reminders re-send the same link                           |
-| status               | pending, not_sent, accepted, expired, cancelled, locked           |
+| status               | pending, not_sent, accepting (a moment), accepted, expired,       |
+|                      |   cancelled, locked                                               |
 | linkChannel          | email, postal or none; codeChannel: sms or phone                  |
 | channels             | {"link": {"status"}, "code": {"status"}}                          |
 | postal               | {"costCents", "letters", "status"} when the link goes by letter   |
@@ -30,8 +31,15 @@ from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
 
-INVITATION = Guard(open="pending", success="accepted", expiry_partition="INVITATION")
+# The right code moves an invitation to `accepting`, not yet `accepted`: the account and the guest's
+# access are made next (Cognito and the vault table share no transaction with this item), then
+# `finish` writes it accepted; a failure in between `reopen`s it, so that a retry succeeds and
+# nothing is burnt. The journal hears of `accepted` only.
+INVITATION = Guard(open="pending", success="accepting", expiry_partition="INVITATION")
+ACCEPTING_STALE_SECONDS = 120
 RELAUNCH_PARTITION = "INVITATION"
+# E-mail confirmation codes sent for one invitation (letter path), at most.
+MAX_EMAIL_CODES = 3
 # Invitations stay readable in the owner's views a year after they end.
 RETENTION_SECONDS = 365 * 86400
 
@@ -188,14 +196,58 @@ class InvitationStore:
         )
         self._ddb.put_item(TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)")
 
-    def accept(self, pk: str, mac: str, now: str, accepted_by: str) -> tuple[str, Invitation | None]:
-        """The one conditional write that judges a validation code (vault_share.guard.attempts).
-        An accepted invitation may still carry `relaunchPk`: the reminders run refuses it (not
-        pending) and takes it out of that index then."""
-        judged: Judged = attempt(
-            self._ddb, self._table, {"pk": pk}, INVITATION, mac, now, {"acceptedAt": now, "acceptedBy": accepted_by}
-        )
+    def accept(self, pk: str, mac: str, now: str) -> tuple[str, Invitation | None]:
+        """The one conditional write that judges a validation code (vault_share.guard.attempts):
+        the right one moves the invitation to `accepting` at `acceptedAt` = now."""
+        judged: Judged = attempt(self._ddb, self._table, {"pk": pk}, INVITATION, mac, now, {"acceptedAt": now})
         return judged.verdict, _invitation(judged.item)
+
+    def finish(self, pk: str, accepted_at: str, user_id: str) -> Changed:
+        """accepting -> accepted, once the guest's account and access exist. An accepted invitation
+        leaves the reminders' index."""
+        return self._update(
+            pk,
+            "SET #status = :accepted, acceptedBy = :user REMOVE relaunchPk",
+            "#status = :accepting AND acceptedAt = :at",
+            {":accepted": "accepted", ":accepting": INVITATION.success, ":at": accepted_at, ":user": user_id},
+        )
+
+    def reopen(self, pk: str, accepted_at: str) -> Changed:
+        """accepting -> pending again (the account or the access could not be made): the same
+        request, retried, succeeds. Back in the sweep's partition of the expiry index."""
+        return self._update(
+            pk,
+            "SET #status = :pending, expiryPk = :partition REMOVE acceptedAt",
+            "#status = :accepting AND acceptedAt = :at",
+            {
+                ":pending": INVITATION.open,
+                ":accepting": INVITATION.success,
+                ":at": accepted_at,
+                ":partition": INVITATION.expiry_partition,
+            },
+        )
+
+    def guard_email(self, pk: str, mac: str, email: str, now: str) -> Changed:
+        """Invited by letter with no e-mail on file: from now on the right code is the validation code
+        *and* the code e-mailed to `email`, together (`mac` covers both and the address). Judged by
+        the same one write, so the five attempts count both."""
+        return self._update(
+            pk,
+            "SET codeMac = :mac, rightCode = :right, confirmEmail = :email, emailCodeSentAt = :now "
+            "ADD emailCodesSent :one",
+            "#status = :pending AND failedAttempts < :max AND expiresAt > :now "
+            "AND (attribute_not_exists(emailCodesSent) OR emailCodesSent < :sends)",
+            {
+                ":mac": mac,
+                ":right": guarded_attributes(INVITATION, mac)["rightCode"],
+                ":email": email,
+                ":now": now,
+                ":one": 1,
+                ":pending": INVITATION.open,
+                ":max": MAX_ATTEMPTS,
+                ":sends": MAX_EMAIL_CODES,
+            },
+        )
 
     def cancel(self, pk: str, user_id: str, now: str) -> Changed:
         """pending or not_sent -> cancelled; its link is then 410."""

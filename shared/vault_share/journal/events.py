@@ -159,6 +159,8 @@ def _invitation_events(old: dict[str, Any] | None, new: dict[str, Any], fallback
         return [_person_event(new, type_, new.get("createdAt") or fallback_at, **ids)]
     found: list[DomainEvent] = []
     before, after = state(INVITATION, old), state(INVITATION, new)
+    if before == INVITATION.success and after == INVITATION.open:
+        return []  # an acceptance that could not finish, reopened: nothing happened for the journal
     if before != after and after in INVITATION_STATUS_EVENTS:
         type_, at_attribute = INVITATION_STATUS_EVENTS[after]
         email = after in ("accepted", "locked")
