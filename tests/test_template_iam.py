@@ -488,7 +488,15 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
         boto3.client("s3").put_object(Bucket=aws.ref("DocumentsBucket"), Key=key, Body=b"%PDF-1.4\n")
         as_("VaultFunction", "POST", complete)
         person = as_("VaultFunction", "POST", f"{base}/persons", {"firstName": "Alain", "lastName": "Dupont"}, 201)
-        for path in ("/vaults", "/me", "/me", f"{base}/dossiers/{dossier}", f"{base}/persons", "/notifications"):
+        for path in (
+            "/vaults",
+            "/me",
+            "/me",
+            f"{base}/dossiers/{dossier}",
+            f"{base}/persons",
+            "/notifications",
+            f"{base}/home",
+        ):
             as_("VaultFunction", "GET", path, query="q=dupont" if path.endswith("persons") else "")
         as_("VaultFunction", "GET", f"{base}/dossiers/{dossier}/journal")
         as_("VaultFunction", "GET", f"{base}/persons/{person['personId']}/journal")

@@ -4,6 +4,8 @@ holidays), over simulated weeks that cross both clock changes and the holidays o
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -256,3 +258,13 @@ def test_a_reminder_due_at_2030_read_by_the_2115_run_waits_for_the_morning() -> 
 def test_a_manual_relaunch_waits_an_hour_after_the_last_send(elapsed: timedelta, expected: bool) -> None:
     last = utc("2026-03-08 22:00")  # a Sunday night: quiet hours do not apply to the owner's relaunch
     assert manual_relaunch_allowed(last, last + elapsed) is expected
+
+
+def test_the_holiday_calendar_is_loaded_on_first_use_only() -> None:
+    """Importing the module (as the invite handler does) costs no holiday calendar: ~150 ms of
+    a cold start that only quiet-hour questions should pay."""
+    probe = "import sys, vault_share.invitations.schedule as s; print('holidays' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": "shared"}
+    before = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert before.stdout.strip() == "False"
+    assert not working_day(datetime(2026, 5, 1).date())  # and here it is loaded

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from vault_share.settings import Settings
 
@@ -29,7 +29,15 @@ OPENS = time(8)
 CLOSES = time(21)
 MANUAL_RELAUNCH_GAP = timedelta(hours=1)
 
-_PUBLIC_HOLIDAYS = holidays.country_holidays("FR")  # years are filled in as they are asked
+
+@cache
+def _public_holidays() -> Any:
+    """France's calendar, years filled in as they are asked. Loaded on first use: importing the
+    package and its countries costs about 150 ms, which a cold start of a route that never asks
+    about quiet hours (the recipient's pages) should not pay."""
+    import holidays
+
+    return holidays.country_holidays("FR")
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class Cadence:
 
 def working_day(day: date) -> bool:
     """Neither a Sunday nor a French public holiday."""
-    return day.weekday() != 6 and day not in _PUBLIC_HOLIDAYS
+    return day.weekday() != 6 and day not in _public_holidays()
 
 
 def allowed(moment: datetime) -> bool:

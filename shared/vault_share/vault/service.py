@@ -19,14 +19,15 @@ from vault_share.storage import model_query, transaction
 from vault_share.vault import models as m
 from vault_share.vault.access import (
     Caller,
+    edited_dossier,
     existing,
-    existing_dossier,
     known,
+    membership,
     not_found,
     readable_dossier,
     readable_filter,
     require_editor,
-    role_in,
+    writable_dossier,
 )
 from vault_share.vault.schemas import (
     CreateDocument,
@@ -119,7 +120,25 @@ def create_dossier(caller: Caller, vault_id: str, body: CreateDossier) -> dict[s
 
 def list_dossiers(caller: Caller, vault_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The dossiers the caller may read, by name."""
-    role = role_in(vault_id, caller)
+    return _readable_page(vault_id, membership(vault_id, caller).role, caller, limit, cursor)
+
+
+def home(caller: Caller, vault_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A guest's home page: the owner's welcome, the home dossier and the dossiers they may read
+    (the home one among them); owners and members get the dossiers they may read, no home."""
+    member = membership(vault_id, caller)
+    welcome, home_id = None, None
+    if member.role == m.GUEST and member.home_dossier_id:
+        home_id = member.home_dossier_id
+        welcome = existing(m.DossierItem, "dossier", vault_id, m.dossier_sk(home_id)).welcome
+    return {
+        "welcome": welcome,
+        "homeDossierId": home_id,
+        **_readable_page(vault_id, member.role, caller, limit, cursor),
+    }
+
+
+def _readable_page(vault_id: str, role: str, caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
     partition = Partition(m.dossiers_gsi1pk(vault_id), key_names=("gsi1pk", "gsi1sk", "pk", "sk"))
     dossiers, next_cursor = query_page(
         model_query(m.DossierItem.by_name.query, partition.value),
@@ -152,8 +171,7 @@ def get_dossier(caller: Caller, vault_id: str, dossier_id: str, limit: int, curs
 def create_document(
     caller: Caller, vault_id: str, dossier_id: str, body: CreateDocument, store: DocumentStore
 ) -> dict[str, Any]:
-    require_editor(vault_id, caller)
-    existing_dossier(vault_id, dossier_id)
+    writable_dossier(vault_id, dossier_id, caller)
     document_id = ids.new_id()
     doc = m.DocumentItem(
         m.vault_pk(vault_id),
@@ -175,8 +193,7 @@ def create_document(
 def complete_document(
     caller: Caller, vault_id: str, dossier_id: str, document_id: str, store: DocumentStore, dynamodb: Any
 ) -> dict[str, Any]:
-    require_editor(vault_id, caller)
-    known(dossier_id, "dossier")
+    writable_dossier(vault_id, dossier_id, caller)
     known(document_id, "document")
     doc = existing(m.DocumentItem, "document", vault_id, m.document_sk(dossier_id, document_id))
     if doc.status == "available":
@@ -314,8 +331,7 @@ def _update_person(vault_id: str, person_id: str, actions: list[Any]) -> m.Perso
 
 
 def dossier_journal(caller: Caller, vault_id: str, dossier_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    require_editor(vault_id, caller)
-    existing_dossier(vault_id, dossier_id)
+    edited_dossier(vault_id, dossier_id, caller)
     return journal_page(dossier_journal_pk(vault_id, dossier_id), limit, cursor)
 
 
