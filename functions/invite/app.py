@@ -84,6 +84,11 @@ def update_person(vaultId: PathId, personId: PathId, body: Annotated[UpdatePerso
     return json_response(200, owner.update_person(caller(), vaultId, personId, body, inviting))
 
 
+@app.post("/vaults/<vaultId>/persons/<personId>/access")
+def grant_access(vaultId: PathId, personId: PathId, body: Annotated[owner.DirectAccess, Body()]) -> Any:  # noqa: N803
+    return json_response(201, owner.grant_access(caller(), vaultId, personId, body, inviting))
+
+
 # ---------------------------------------------------------------- scheduled work
 
 

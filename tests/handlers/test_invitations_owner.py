@@ -24,10 +24,11 @@ import pytest
 from moto.sns.models import sns_backends
 from vault_share import clock
 from vault_share.adapters.mailer import Email, Mailer
+from vault_share.vault.guests import home_dossier_id
 
 from devstack import isolation
 from tests.conftest import REGION
-from tests.fixtures import ACCOUNT, Api, HttpResult, User, add_member, new_dossier, new_user, new_vault
+from tests.fixtures import ACCOUNT, Api, Aws, HttpResult, User, add_member, new_dossier, new_user, new_vault
 from tests.handlers.test_links import (
     assert_absent,
     aws_client,
@@ -39,6 +40,7 @@ from tests.handlers.test_links import (
     table_items,
 )
 from tests.handlers.test_links_attacks import captured_logs
+from tests.handlers.test_notify import SharesStream, notify
 
 BASE_URL = "https://api.vault-share.test/v1"
 INVITE_URL = re.compile(r"https://api\.vault-share\.test/v1/invite/(?P<token>[A-Za-z0-9_-]{22,})")
@@ -573,3 +575,179 @@ def test_the_sealed_secrets_open_only_for_their_own_invitation(world: World, inv
     assert json.loads(kms.decrypt(KeyId=key, CiphertextBlob=blob, EncryptionContext=context)["Plaintext"])["code"]
     with pytest.raises(kms.exceptions.InvalidCiphertextException):
         kms.decrypt(KeyId=key, CiphertextBlob=blob, EncryptionContext={**context, "invitationId": "0" * 32})
+
+
+# ============================================================== what the journal hears
+
+
+@pytest.fixture(scope="module")
+def stream(aws: Aws) -> SharesStream:
+    return SharesStream(aws.resolver.attributes["SharesTable"]["StreamArn"])
+
+
+def journal_of(api: Api, world: World, path: str) -> list[dict[str, Any]]:
+    return list(ok(call(api, "GET", path, user=world.owner))["entries"])
+
+
+def test_an_invitation_reaches_the_person_and_dossier_journals(api: Api, world: World, stream: SharesStream) -> None:
+    person_id = person(api, world.owner, world.vault_id, email="journal.invitation@example.fr", mobile=MOBILE)
+    stream.skip()
+    invited = invite(api, world, person_id, {"dossierIds": world.dossiers[:1], "code": "135792"})
+    token = assert_link_without_code(invited.emails[0], "135792")
+    assert notify(api, stream.read()) == {"batchItemFailures": []}
+    for path in (
+        f"{world.person_path(person_id)}/journal",
+        f"/vaults/{world.vault_id}/dossiers/{world.dossiers[0]}/journal",
+    ):
+        entries = [e for e in journal_of(api, world, path) if e["details"].get("personId") == person_id]
+        assert [(e["type"], e["details"]["invitationId"]) for e in entries] == [
+            ("invitation.sent", invited.answer["invitationId"])
+        ]
+        assert_absent(["135792", token], [json.dumps(entries)], "a journal entry")
+
+
+# ============================================================== direct access by personal code
+
+
+def personal_code(api: Api, user: User) -> str:
+    code: str = ok(call(api, "GET", "/me", user=user))["personalCode"]
+    return code
+
+
+def access_path(world: World, person_id: str) -> str:
+    return f"{world.person_path(person_id)}/access"
+
+
+def test_direct_access_admits_the_account_at_once(api: Api, world: World, stream: SharesStream) -> None:
+    holder = new_user("titulaire")
+    code = personal_code(api, holder)
+    person_id = person(api, world.owner, world.vault_id, email=holder.email)
+    stream.skip()
+    outbox = Outbox.now()
+    typed = code.replace("-", " ").lower().replace("0", "o")  # as a person may type it
+    body = {"personalCode": typed, "dossierIds": world.dossiers[:1], "welcome": "Bonjour !"}
+    answer = ok(call(api, "POST", access_path(world, person_id), body, user=world.member), 201)
+    assert answer == {
+        "personId": person_id,
+        "role": "guest",
+        "homeDossierId": home_dossier_id(world.vault_id, holder.user_id),
+        "email": {"status": "sent"},
+    }
+    # The account holder is told, without any code.
+    (mail,) = outbox.new_emails()
+    assert mail["to"] == [holder.email] and world.vault_name in mail["subject"]
+    assert_absent([code], [mail["text"], mail["html"]], "the access e-mail")
+    assert outbox.new_sms() == []
+    # The guest reads their home page and the granted dossier; the person's page shows the access.
+    home = ok(call(api, "GET", f"/vaults/{world.vault_id}/home", user=holder))
+    assert home["homeDossierId"] == answer["homeDossierId"] and home["welcome"] == "Bonjour !"
+    assert ok(call(api, "GET", f"/vaults/{world.vault_id}/dossiers/{world.dossiers[0]}", user=holder))
+    assert call(api, "GET", f"/vaults/{world.vault_id}/dossiers/{world.dossiers[1]}", user=holder).status == 404
+    page = ok(call(api, "GET", world.person_path(person_id), user=world.owner))
+    assert page["access"] == {"role": "guest", "userId": holder.user_id}
+    # access.granted reaches the person's and the dossier's journals, without the personal code.
+    records = stream.read()
+    assert notify(api, records) == {"batchItemFailures": []}
+    for path in (
+        f"{world.person_path(person_id)}/journal",
+        f"/vaults/{world.vault_id}/dossiers/{world.dossiers[0]}/journal",
+    ):
+        granted = [e for e in journal_of(api, world, path) if e["type"] == "access.granted"]
+        assert [e["details"]["personId"] for e in granted] == [person_id]
+    assert_absent([code, code.replace("-", "")], [json.dumps(records)], "the stream")
+    # Admitting again adds grants and keeps the same home page.
+    again = {"personalCode": code, "dossierIds": world.dossiers[1:]}
+    assert (
+        ok(call(api, "POST", access_path(world, person_id), again, user=world.owner), 201)["homeDossierId"]
+        == (answer["homeDossierId"])
+    )
+    assert ok(call(api, "GET", f"/vaults/{world.vault_id}/dossiers/{world.dossiers[1]}", user=holder))
+
+
+def test_an_unknown_or_malformed_personal_code_admits_nobody(api: Api, world: World) -> None:
+    owner = new_user("proprietaire")
+    vault_id = new_vault(api, owner, "Coffre des essais")
+    local = dataclasses.replace(world, owner=owner, vault_id=vault_id)
+    person_id = person(api, owner, vault_id, email="inconnu@example.fr")
+    shares, _, emails, sms = state()
+    unknown = call(api, "POST", access_path(local, person_id), {"personalCode": "ZZZZ-ZZZZ-ZZZZ"}, user=owner)
+    assert (unknown.status, unknown.json()["error"]) == (404, "personal_code_unknown")
+    malformed = call(api, "POST", access_path(local, person_id), {"personalCode": "pas un code"}, user=owner)
+    assert (malformed.status, malformed.json()["error"]) == (422, "invalid_personal_code")
+    # Nothing shared, sent or admitted (only the wrong code counted, in the vault table).
+    assert (item_count("SHARES_TABLE"), Outbox.now().emails, Outbox.now().sms) == (shares, emails, sms)
+    assert (
+        ok(call(api, "GET", world.person_path(person_id).replace(world.vault_id, vault_id), user=owner))["access"]
+        is None
+    )
+    for user, status in ((world.guest, 404), (world.stranger, 404)):
+        result = call(api, "POST", access_path(local, person_id), {"personalCode": "ZZZZ-ZZZZ-ZZZZ"}, user=user)
+        assert result.status == status
+    # An owner or member of the vault is not made a guest.
+    member = call(api, "POST", access_path(world, person(api, world.owner, world.vault_id)),
+                  {"personalCode": personal_code(api, world.member)}, user=world.owner)  # fmt: skip
+    assert (member.status, member.json()["error"]) == (409, "already_member")
+
+
+def test_more_than_ten_wrong_personal_codes_an_hour_are_refused_even_concurrently(api: Api, world: World) -> None:
+    owner = new_user("devineur")
+    vault_id = new_vault(api, owner, "Coffre deviné")
+    local = dataclasses.replace(world, owner=owner, vault_id=vault_id)
+    person_id = person(api, owner, vault_id, email="cible@example.fr")
+    right = personal_code(api, new_user("cible"))
+    path = access_path(local, person_id)
+    undo = isolation.atomic_dynamodb()
+    barrier = threading.Barrier(16)
+    answers: list[tuple[int, str]] = []
+    try:
+
+        def guess(i: int) -> None:
+            barrier.wait(timeout=30)
+            result = call(api, "POST", path, {"personalCode": f"ZZZZ-ZZZZ-{i:04d}"}, user=owner)
+            answers.append((result.status, result.json()["error"]))
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        undo()
+    assert sorted(answers) == [(404, "personal_code_unknown")] * 10 + [(429, "too_many_personal_codes")] * 6
+    # Counted before the look-up: the right code is refused too, until the hour is over.
+    refused = call(api, "POST", path, {"personalCode": right}, user=owner)
+    assert refused.status == 429 and 0 < refused.json()["retryAfterSeconds"] <= 3600
+    assert right not in refused.body
+    clock.advance(3600)
+    try:
+        assert ok(call(api, "POST", path, {"personalCode": right}, user=owner), 201)["role"] == "guest"
+    finally:
+        clock.reset()
+
+
+def test_right_personal_codes_do_not_count_against_the_limit(api: Api, world: World) -> None:
+    owner = new_user("genereux")
+    vault_id = new_vault(api, owner, "Coffre ouvert")
+    local = dataclasses.replace(world, owner=owner, vault_id=vault_id)
+    for i in range(12):
+        holder = new_user(f"invite{i}")
+        person_id = person(api, owner, vault_id, email=holder.email)
+        body = {"personalCode": personal_code(api, holder)}
+        assert ok(call(api, "POST", access_path(local, person_id), body, user=owner), 201)["role"] == "guest"
+
+
+def test_no_personal_code_in_any_log_line_or_table(api: Api, world: World, capfd: pytest.CaptureFixture[str]) -> None:
+    holder = new_user("discret")
+    code = personal_code(api, holder)
+    person_id = person(api, world.owner, world.vault_id, email=holder.email)
+    with captured_logs() as logs:
+        ok(call(api, "POST", access_path(world, person_id), {"personalCode": code}, user=world.owner), 201)
+        wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+        assert call(api, "POST", access_path(world, person_id), {"personalCode": wrong}, user=world.owner).status in (
+            404,
+            409,
+        )
+    out, err = capfd.readouterr()
+    raw = [code, code.replace("-", ""), wrong, wrong.replace("-", "")]
+    assert_absent(raw, [logs.getvalue(), out, err], "a log line")
+    assert_absent(raw, [s for item in table_items("SHARES_TABLE") for s in strings_in(item)], "the shares table")

@@ -154,22 +154,26 @@ def send(invitation: Invitation, secrets: Secrets, on: list[str], channels: Chan
         statuses[LINK] = attempt(
             invitation.invitation_id,
             "email",
-            lambda: _done(channels.mailer.send(email, from_name=from_name(invitation))),
+            lambda: done(channels.mailer.send(email, from_name=from_name(invitation))),
         )
     if CODE in on and invitation.code_channel == "sms":
         text = sms.code_sms(invitation.vault_name, secrets.code, expires)
         statuses[CODE] = attempt(
-            invitation.invitation_id, "sms", lambda: _done(channels.sms.send(invitation.mobile or "", text))
+            invitation.invitation_id, "sms", lambda: done(channels.sms.send(invitation.mobile or "", text))
         )
     return Sent(statuses)
 
 
+SENDER_NAME = "vault-share"
+
+
 def from_name(invitation: Invitation) -> str:
     """The sender's display name; the mailer keeps it from reading as an address."""
-    return f"{invitation.vault_name} via vault-share"
+    return f"{invitation.vault_name} via {SENDER_NAME}"
 
 
-def _done(_message_id: str) -> str:
+def done(_message_id: str) -> str:
+    """What a channel that answered a message id did."""
     return SENT
 
 

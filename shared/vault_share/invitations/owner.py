@@ -16,21 +16,23 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from vault_share import clock, ids
 from vault_share.adapters.sealer import Sealer
+from vault_share.dynamo import conditional_update, to_item
 from vault_share.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from vault_share.guard import secrets as guard_secrets
-from vault_share.invitations import delivery, schedule
+from vault_share.invitations import delivery, emails, schedule
 from vault_share.invitations.delivery import Channels, Secrets
 from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, invitation_pk
 from vault_share.schemas import ApiModel, Code, Message
+from vault_share.settings import get_settings
+from vault_share.vault import guests, service
 from vault_share.vault import models as m
-from vault_share.vault import service
 from vault_share.vault.access import Caller, ensure_editor, not_found, require_editor, role_in, well_formed
+from vault_share.vault.guests import Guest, admit_guest
 from vault_share.vault.schemas import Mobile, UpdatePerson
 from vault_share.vault.sharing import editor_with
 
 logger = Logger(child=True)
 
-MAX_DOSSIERS = 50
 # Wrong personal codes a vault, and an owner, may try in an hour (the next ones: 429).
 PERSONAL_CODE_GUESSES = 10
 GUESS_WINDOW_SECONDS = 3600
@@ -51,7 +53,7 @@ def _distinct(values: list[str]) -> list[str]:
 
 
 class CreateInvitation(_Body):
-    dossier_ids: list[DossierId] = Field(default_factory=list, max_length=MAX_DOSSIERS)
+    dossier_ids: list[DossierId] = Field(default_factory=list, max_length=guests.MAX_DOSSIERS)
     mobile: Mobile | None = None
     welcome: Message | None = None
     comment: Message | None = None
@@ -62,7 +64,8 @@ class CreateInvitation(_Body):
 
 class DirectAccess(_Body):
     personal_code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    dossier_ids: list[DossierId] = Field(default_factory=list, max_length=MAX_DOSSIERS)
+    dossier_ids: list[DossierId] = Field(default_factory=list, max_length=guests.MAX_DOSSIERS)
+    welcome: Message | None = None  # the guest's home page text, if the page is new
 
     _dossiers = field_validator("dossier_ids")(_distinct)
 
@@ -204,7 +207,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         person = service.set_contact(request.vault_id, person.person_id, UpdatePerson(mobile=body.mobile))
     # The home page is made when the guest is admitted (vault.guests, at acceptance), under an id
     # derived from their account: known now only if the person already has one here.
-    home_dossier_id = ""
+    home_dossier_id = guests.home_dossier_id(request.vault_id, person.user_id) if person.user_id else ""
 
     secrets = Secrets(guard_secrets.new_token(), body.code or guard_secrets.new_code())
     hashed = guard_secrets.token_hash(secrets.token)
@@ -347,3 +350,109 @@ def _access(vault_id: str, person: m.PersonItem) -> dict[str, str] | None:
     except m.MemberItem.DoesNotExist:
         return None
     return {"role": member.role, "userId": user_id}
+
+
+# ---------------------------------------------------------------- direct access by personal code
+
+
+def grant_access(
+    caller: Caller, vault_id: str, person_id: str, body: DirectAccess, inviting: Inviting
+) -> dict[str, Any]:
+    """The account whose personal code the owner typed becomes a guest of the vault at once.
+
+    Wrong codes are limited (PERSONAL_CODE_GUESSES an hour, per vault and per owner): each code
+    is counted before it is looked up, by one conditional write, so concurrent requests cannot
+    try more; a right one is given back."""
+    invitee = _load(inviting, caller, vault_id, person_id, body.dossier_ids)
+    code = service.normalize_personal_code(body.personal_code)
+    if code is None:
+        raise Unprocessable(
+            "Code personnel invalide : 12 caractères, lettres et chiffres (par exemple ABCD-1234-EFGH).",
+            code="invalid_personal_code",
+        )
+    counted = _count_guess(inviting, [f"VAULT#{vault_id}", f"USER#{caller.user_id}"])
+    profile = service.profile_by_personal_code(inviting.dynamodb, code)
+    if profile is None:
+        raise NotFound("Aucun compte n'a ce code personnel.", code="personal_code_unknown")
+    _give_back(inviting, counted)
+
+    person = invitee.person
+    guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name)
+    home_dossier_id = admit_guest(
+        vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
+    )
+    service.link_account(vault_id, person.person_id, profile.user_id)
+    now = clock.now()
+    access_id = ids.new_id()
+    item = {
+        "pk": f"ACCESS#{access_id}",
+        "kind": "access",  # the journal's access.granted (journal.events)
+        "accessId": access_id,
+        "vaultId": vault_id,
+        "personId": person.person_id,
+        "personName": _person_name(person),
+        "userId": profile.user_id,
+        "dossierIds": list(body.dossier_ids),
+        "homeDossierId": home_dossier_id,
+        "createdBy": caller.user_id,
+        "creatorEmail": caller.email,
+        "createdAt": clock.iso(now),
+        "ttl": int(now.timestamp()) + RETENTION_SECONDS,
+    }
+    inviting.dynamodb.put_item(
+        TableName=inviting.shares_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+    )
+    email = emails.access_granted_email(
+        to=profile.email, vault_name=invitee.member.vault_name, sign_in_url=get_settings().frontend_origin
+    )
+    status = delivery.attempt(
+        access_id, "email", lambda: delivery.done(inviting.channels.mailer.send(email, from_name=delivery.SENDER_NAME))
+    )
+    return {
+        "personId": person.person_id,
+        "role": m.GUEST,
+        "homeDossierId": home_dossier_id,
+        "email": {"status": status},
+    }
+
+
+def _count_guess(inviting: Inviting, scopes: list[str]) -> list[dict[str, str]]:
+    """Count one personal code tried for each scope in the current hour; 429 (nothing counted)
+    once a scope has tried PERSONAL_CODE_GUESSES of them."""
+    moment = clock.now()
+    window = int(moment.timestamp()) // GUESS_WINDOW_SECONDS * GUESS_WINDOW_SECONDS
+    counted: list[dict[str, str]] = []
+    for scope in scopes:
+        key = {"pk": f"PCODE_GUESSES#{scope}", "sk": str(window)}
+        outcome = conditional_update(
+            inviting.dynamodb,
+            inviting.vault_table,
+            key,
+            "SET guesses = if_not_exists(guesses, :zero) + :one, #ttl = :ttl",
+            "attribute_not_exists(guesses) OR guesses < :max",
+            {":zero": 0, ":one": 1, ":max": PERSONAL_CODE_GUESSES, ":ttl": window + 2 * GUESS_WINDOW_SECONDS},
+            {"#ttl": "ttl"},
+        )
+        if not outcome.applied:
+            _give_back(inviting, counted)
+            retry = window + GUESS_WINDOW_SECONDS - int(moment.timestamp())
+            raise TooManyRequests(
+                "Trop de codes personnels erronés en une heure : réessayez plus tard.",
+                code="too_many_personal_codes",
+                retryAfterSeconds=max(1, retry),
+            )
+        counted.append(key)
+    return counted
+
+
+def _give_back(inviting: Inviting, counted: list[dict[str, str]]) -> None:
+    """A right code (or a refused one) does not count against the limit."""
+    for key in counted:
+        conditional_update(
+            inviting.dynamodb,
+            inviting.vault_table,
+            key,
+            "SET guesses = guesses - :one",
+            "guesses > :zero",
+            {":one": 1, ":zero": 0},
+        )

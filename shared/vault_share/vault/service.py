@@ -370,9 +370,17 @@ def normalize_personal_code(typed: str) -> str | None:
     return _grouped(raw)
 
 
-def profile_by_personal_code(code: str) -> m.ProfileItem | None:
-    """The account whose personal code this is (gsi1 `PCODE#<code>`), or None."""
-    return next(iter(m.ProfileItem.by_code.query(f"PCODE#{code}", limit=1)), None)
+def profile_by_personal_code(dynamodb: Any, code: str) -> m.ProfileItem | None:
+    """The account whose personal code this is (gsi1 `PCODE#<code>`), or None. Through the
+    low-level client: PynamoDB's DEBUG lines would carry the key, hence the code."""
+    items = dynamodb.query(
+        TableName=m.vault_table(),
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :code",
+        ExpressionAttributeValues={":code": {"S": f"PCODE#{code}"}},
+        Limit=1,
+    )["Items"]
+    return m.ProfileItem.from_raw_data(items[0]) if items else None
 
 
 def me(caller: Caller) -> dict[str, Any]:
