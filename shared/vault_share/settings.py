@@ -31,6 +31,10 @@ class Settings(BaseModel):
     invitation_ttl_days: int = Field(default=30, ge=1, alias="INVITATION_TTL_DAYS")
     # The invite function's own (template parameter SmsSenderId): empty sends no sender ID.
     sms_sender_id: str = Field(default="", alias="SMS_SENDER_ID")
+    # The invite function's own: who prints and mails letters ("none": they wait for a manual
+    # print step), and the name of the Secrets Manager secret holding that provider's credentials.
+    print_provider: str = Field(default="none", alias="PRINT_PROVIDER")
+    print_provider_secret: str = Field(default="", alias="PRINT_PROVIDER_SECRET")
     region: str = Field(default="eu-west-3", alias="AWS_REGION")
 
 
