@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from botocore.client import BaseClient
+from vault_share import clock
 
 from devstack import template
 from tests.conftest import REGION
@@ -280,35 +281,57 @@ def test_e_mail_is_sent_as_the_sender_through_the_verified_identity_only() -> No
     assert parameters["SesIdentity"]["Default"] == sender_domain
     identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SesIdentity}"
     ses_grants = [g for g in grants(DOCUMENT) if any(a.startswith("ses:") for a in g.actions)]
-    assert {g.owner for g in ses_grants} == {"SendEmailPolicy", "CreateLinkFunction", "NotifyFunction"}
+    assert {g.owner for g in ses_grants} == {
+        "SendEmailPolicy",
+        "CreateLinkFunction",
+        "NotifyFunction",
+        "InviteFunction",
+    }
     for grant in ses_grants:
         assert sorted(grant.actions) == ["ses:SendEmail", "ses:SendRawEmail"], grant
         assert grant.resources == [identity], grant
         assert grant.statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}}
 
 
-def test_only_create_link_may_use_the_idempotency_key() -> None:
+@pytest.mark.parametrize(
+    ("key_id", "function", "variable"),
+    [
+        ("IdempotencyKey", "CreateLinkFunction", "IDEMPOTENCY_KEY_ARN"),
+        ("InvitationKey", "InviteFunction", "INVITATION_KEY_ARN"),
+    ],
+)
+def test_only_its_own_function_may_use_each_kms_key(key_id: str, function: str, variable: str) -> None:
     resources = _resources(DOCUMENT)
-    key = resources["IdempotencyKey"]
+    key = resources[key_id]
     assert key["Type"] == "AWS::KMS::Key"
     assert key["Properties"]["EnableKeyRotation"] is True
     # The key policy names the account alone (administration, delegated to IAM), no other principal.
     statements = _listed(key["Properties"]["KeyPolicy"]["Statement"])
     assert [text(s["Principal"]["AWS"]) for s in statements] == ["arn:${AWS::Partition}:iam::${AWS::AccountId}:root"]
 
+    arn = "${" + key_id + ".Arn}"
     kms_grants = {
-        (g.owner, a, r) for g in grants(DOCUMENT) for a in g.actions for r in g.resources if a.startswith("kms:")
+        (g.owner, a, r)
+        for g in grants(DOCUMENT)
+        for a in g.actions
+        for r in g.resources
+        if a.startswith("kms:") and r == arn
     }
-    assert kms_grants == {
-        ("CreateLinkFunction", "kms:Encrypt", "${IdempotencyKey.Arn}"),
-        ("CreateLinkFunction", "kms:Decrypt", "${IdempotencyKey.Arn}"),
-    }
+    assert kms_grants == {(function, "kms:Encrypt", arn), (function, "kms:Decrypt", arn)}
     functions = {lid: r for lid, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    mentions = {lid for lid, r in functions.items() if "IdempotencyKey" in repr(r)}
-    assert mentions == {"CreateLinkFunction"}
-    own = functions["CreateLinkFunction"]["Properties"]["Environment"]["Variables"]
-    assert own["IDEMPOTENCY_KEY_ARN"] == {"Fn::GetAtt": ["IdempotencyKey", "Arn"]}
-    assert "IDEMPOTENCY_KEY_ARN" not in DOCUMENT["Globals"]["Function"]["Environment"]["Variables"]
+    mentions = {lid for lid, r in functions.items() if key_id in repr(r)}
+    assert mentions == {function}
+    own = functions[function]["Properties"]["Environment"]["Variables"]
+    assert own[variable] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert variable not in DOCUMENT["Globals"]["Function"]["Environment"]["Variables"]
+
+
+def test_every_kms_grant_names_a_key_of_the_template() -> None:
+    keys = {f"${{{lid}.Arn}}" for lid, r in _resources(DOCUMENT).items() if r["Type"] == "AWS::KMS::Key"}
+    assert keys == {"${IdempotencyKey.Arn}", "${InvitationKey.Arn}"}
+    for grant in grants(DOCUMENT):
+        if any(a.startswith("kms:") for a in grant.actions):
+            assert set(grant.resources) <= keys, grant
 
 
 def test_only_the_vault_function_lists_the_bucket_and_only_under_vaults() -> None:
@@ -400,6 +423,8 @@ class Needs:
             return [Need(f"secretsmanager:{operation}", "${" + self.logical[params["SecretId"]] + "}")]
         if service == "kms":
             return [Need(f"kms:{operation}", "${" + self.logical[params["KeyId"]] + ".Arn}")]
+        if service == "sns" and operation == "Publish" and "PhoneNumber" in params:
+            return [Need("sns:Publish", "*")]  # an SMS to a number: no narrower resource exists
         if service == "cognito-idp":
             return [Need(f"cognito-idp:{operation}", "${" + self.logical[params["UserPoolId"]] + ".Arn}")]
         raise AssertionError(f"no IAM mapping for {service}.{operation}")
@@ -514,6 +539,23 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
                 "StreamViewType": "NEW_AND_OLD_IMAGES",
             },
         }
+        # The invite function's owner routes: invite (e-mail and SMS), read, relaunch an hour later,
+        # cancel; the person's page and its contact details.
+        contact = {"firstName": "Jeanne", "lastName": "Martin", "email": "jeanne@example.fr", "mobile": "0612345678"}
+        invitee = as_("VaultFunction", "POST", f"{base}/persons", contact, 201)["personId"]
+        person_path = f"{base}/persons/{invitee}"
+        invited = as_("InviteFunction", "POST", f"{person_path}/invitations", {"dossierIds": [dossier]}, 201)
+        invitation = f"{base}/invitations/{invited['invitationId']}"
+        as_("InviteFunction", "GET", invitation)
+        clock.advance(3601)
+        try:
+            as_("InviteFunction", "POST", f"{invitation}/relaunch")
+        finally:
+            clock.reset()
+        as_("InviteFunction", "DELETE", invitation, status=204)
+        as_("InviteFunction", "GET", person_path)
+        as_("InviteFunction", "PATCH", person_path, {"mobile": None})
+
         current.append("NotifyFunction")
         try:
             notified = api.pools["NotifyFunction"].invoke({"Records": [record]})
@@ -525,7 +567,9 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
     return {function: [n for call in made_calls for n in needs.of(*call)] for function, made_calls in made.items()}
 
 
-@pytest.mark.parametrize("function", ["VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction"])
+@pytest.mark.parametrize(
+    "function", ["VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction", "InviteFunction"]
+)
 def test_every_call_a_function_makes_is_granted_to_it(calls: dict[str, list[Need]], function: str) -> None:
     """Least privilege cuts both ways: a call without its grant is an AccessDenied in AWS only."""
     assert calls.get(function), f"no AWS call recorded for {function}: the spy saw nothing"

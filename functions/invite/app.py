@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.accounts import Accounts
@@ -12,13 +14,19 @@ from vault_share.adapters.aws import client
 from vault_share.adapters.id_tokens import IdTokens, jwks_url
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
+from vault_share.adapters.sms import SmsSender
+from vault_share.api.params import PathId
 from vault_share.api.public import PublicSite
-from vault_share.api.resolver import make_resolver
+from vault_share.api.resolver import NO_STORE, json_response, make_resolver
 from vault_share.errors import DomainError
 from vault_share.guard.secrets import Pepper
-from vault_share.invitations import emails, pages, recipient
+from vault_share.invitations import emails, owner, pages, recipient
+from vault_share.invitations.delivery import Channels
+from vault_share.invitations.schedule import Cadence
 from vault_share.invitations.store import InvitationStore
 from vault_share.settings import get_settings
+from vault_share.vault.access import Caller, caller_from_event
+from vault_share.vault.schemas import UpdatePerson
 
 logger = Logger()
 tracer = Tracer()
@@ -29,11 +37,27 @@ site = PublicSite(pages.TITLE, pages.error_page, app)
 settings = get_settings()
 dynamodb = client("dynamodb")
 invitations = InvitationStore(dynamodb, settings.shares_table)
+sealer = Sealer(client("kms"), settings.invitation_key_arn)
+pepper = Pepper(settings.pepper_secret_arn)
 mailer = Mailer(client("ses"), settings.sender_email)
+inviting = owner.Inviting(
+    store=invitations,
+    sealer=sealer,
+    pepper=pepper,
+    channels=Channels(
+        mailer=mailer,
+        sms=SmsSender(client("sns"), settings.sms_sender_id),
+    ),
+    cadence=Cadence.of(settings),
+    dynamodb=dynamodb,
+    vault_table=settings.vault_table,
+    shares_table=settings.shares_table,
+)
+
 public = recipient.Recipient(
     invitations=invitations,
-    pepper=Pepper(settings.pepper_secret_arn),
-    sealer=Sealer(client("kms"), settings.invitation_key_arn),
+    pepper=pepper,
+    sealer=sealer,
     accounts=Accounts(client("cognito-idp"), settings.user_pool_id),
     id_tokens=IdTokens(
         jwks_url(settings.region, settings.user_pool_id, settings.aws_endpoint_url),
@@ -43,11 +67,56 @@ public = recipient.Recipient(
     ),
     admit=recipient.admit,
     mailer=mailer,
-    confirmation_email=emails.confirmation_email,
+    confirmation_email=lambda invitation, address, code: emails.confirmation_email(
+        address, invitation.vault_name, code
+    ),
 )
 
 
-# ------------------------------------------------------------------ public: the invited person
+def caller() -> Caller:
+    return caller_from_event(app.current_event.raw_event)
+
+
+# ---------------------------------------------------------------- owner routes
+
+
+@app.post("/vaults/<vaultId>/persons/<personId>/invitations")
+def invite(vaultId: PathId, personId: PathId, body: Annotated[owner.CreateInvitation, Body()]) -> Any:  # noqa: N803
+    return json_response(201, owner.invite(owner.InviteRequest(caller(), vaultId, personId, body), inviting))
+
+
+@app.get("/vaults/<vaultId>/invitations/<invitationId>")
+def get_invitation(vaultId: PathId, invitationId: PathId) -> Any:  # noqa: N803
+    return json_response(200, owner.get_invitation(caller(), vaultId, invitationId, inviting))
+
+
+@app.post("/vaults/<vaultId>/invitations/<invitationId>/relaunch")
+def relaunch(vaultId: PathId, invitationId: PathId) -> Any:  # noqa: N803
+    return json_response(200, owner.relaunch(caller(), vaultId, invitationId, inviting))
+
+
+@app.delete("/vaults/<vaultId>/invitations/<invitationId>")
+def cancel(vaultId: PathId, invitationId: PathId) -> Any:  # noqa: N803
+    owner.cancel(caller(), vaultId, invitationId, inviting)
+    return Response(status_code=204, headers=NO_STORE, body="")
+
+
+@app.get("/vaults/<vaultId>/persons/<personId>")
+def person_page(vaultId: PathId, personId: PathId) -> Any:  # noqa: N803
+    return json_response(200, owner.person_page(caller(), vaultId, personId, inviting))
+
+
+@app.patch("/vaults/<vaultId>/persons/<personId>")
+def update_person(vaultId: PathId, personId: PathId, body: Annotated[UpdatePerson, Body()]) -> Any:  # noqa: N803
+    return json_response(200, owner.update_person(caller(), vaultId, personId, body, inviting))
+
+
+@app.post("/vaults/<vaultId>/persons/<personId>/access")
+def grant_access(vaultId: PathId, personId: PathId, body: Annotated[owner.DirectAccess, Body()]) -> Any:  # noqa: N803
+    return json_response(201, owner.grant_access(caller(), vaultId, personId, body, inviting))
+
+
+# ---------------------------------------------------------------- public: the invited person
 
 
 @app.route("/invite/<token>", method=["GET", "HEAD"])
@@ -91,7 +160,7 @@ def accept(token: str) -> Any:
     return site.json(200, {"vaultId": answer["vaultId"], "role": answer["role"]})
 
 
-# ------------------------------------------------------------------ scheduled
+# ---------------------------------------------------------------- scheduled work
 
 
 def run_task(task: str) -> dict[str, Any]:

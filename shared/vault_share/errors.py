@@ -61,6 +61,12 @@ class Unprocessable(DomainError):
     message = "Données invalides."
 
 
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    message = "Trop de demandes : réessayez plus tard."
+
+
 class Unavailable(DomainError):
     """A service this request needs failed; nothing was consumed, the same request may be retried."""
 

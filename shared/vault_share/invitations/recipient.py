@@ -40,6 +40,7 @@ from vault_share.errors import (
 )
 from vault_share.guard import secrets
 from vault_share.guard.states import attempts_left
+from vault_share.invitations.delivery import unseal
 from vault_share.invitations.store import (
     ACCEPTING_STALE_SECONDS,
     INVITATION,
@@ -135,11 +136,6 @@ class WrongCode(DomainError):
         self.invitation = invitation  # for the page that asks again (never serialised)
 
 
-def sealed_context(invitation: Invitation) -> dict[str, str]:
-    """KMS encryption context of the invitation's sealed token and code."""
-    return {"purpose": "invitation", "vaultId": invitation.vault_id, "invitationId": invitation.invitation_id}
-
-
 # ------------------------------------------------------------------ reading
 
 
@@ -185,7 +181,7 @@ def send_email_code(token: str, email: Any, recipient: Recipient) -> None:
     if not invitation.email_required:
         raise Conflict("Cette invitation n'attend pas d'adresse e-mail.", code="email_not_required")
     address = _address(email)
-    validation_code = recipient.sealer.unseal(invitation.sealed, sealed_context(invitation))["code"]
+    validation_code = unseal(recipient.sealer, invitation).code
     email_code = secrets.new_code()
     mac = _mac(recipient, token, _combined(validation_code, email_code, address))
     changed = recipient.invitations.guard_email(invitation.pk, mac, address, clock.iso(clock.now()))

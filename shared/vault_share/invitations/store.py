@@ -301,3 +301,72 @@ class InvitationStore:
             parse=lambda raw: Invitation.of(from_item(raw)),
         )
         return found[0] if found else None
+
+    # ---------------------------------------------------------------- sends (vault_share.invitations.delivery)
+    #
+    # Each channel's entry in `channels` carries, besides its `status`, the number of the send it
+    # was last claimed for (`send`: 0 for the first, the relaunch count for a relaunch). A claim is
+    # a conditional write: whoever writes send n of a channel is the one who sends it, once. The
+    # insert claims send 0 of the channels it sends on.
+
+    def relaunch(self, pk: str, count: int, now: str, sent_before: str, channels: list[str],
+                 next_relaunch_at: str | None) -> Changed:  # fmt: skip
+        """Relaunch n = count + 1 of a pending invitation last sent before `sent_before`, claiming
+        send n of `channels`. Refused (the item as it was) if it is not pending, was sent since, or
+        another relaunch took number n."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {
+            ":next": count + 1,
+            ":count": count,
+            ":now": now,
+            ":before": sent_before,
+            ":pending": INVITATION.open,
+            ":max": MAX_ATTEMPTS,
+            ":queued": "queued",
+        }
+        sets = ["relaunchCount = :next", "lastSentAt = :now"]
+        for i, channel in enumerate(channels):
+            names[f"#c{i}"] = channel
+            sets += [f"channels.#c{i}.#status = :queued", f"channels.#c{i}.send = :next"]
+        removes = []
+        if next_relaunch_at:
+            sets.append("nextRelaunchAt = :next_at")
+            values[":next_at"] = next_relaunch_at
+        else:
+            removes = ["relaunchPk", "nextRelaunchAt"]
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        condition = (
+            "#status = :pending AND expiresAt > :now AND failedAttempts < :max"
+            " AND relaunchCount = :count AND lastSentAt <= :before"
+        )
+        return self._update(pk, update, condition, values, **names)
+
+    def record_sends(self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None = None) -> Changed:
+        """What send `send` did on each channel (`sent`, `queued`, `failed`...), on the channels
+        whose claim it still holds. `letter_cents` (link by letter): what this send's letter cost,
+        0 if none was made; `postal.status` follows the link's."""
+        outcome = self._record(pk, send, statuses, letter_cents)
+        if outcome.applied or outcome.invitation is None or len(statuses) < 2:
+            return outcome
+        # A later send claimed one of the channels meanwhile: record the others one by one.
+        for channel, status in statuses.items():
+            outcome = self._record(pk, send, {channel: status}, letter_cents if channel == "link" else None)
+        return outcome
+
+    def _record(self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None) -> Changed:
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":send": send}
+        sets, conditions = [], []
+        for i, (channel, status) in enumerate(statuses.items()):
+            names[f"#c{i}"] = channel
+            values[f":s{i}"] = status
+            sets.append(f"channels.#c{i}.#status = :s{i}")
+            conditions.append(f"channels.#c{i}.send = :send")
+        if letter_cents is not None and "link" in statuses:
+            values.update({":letters": 1 if letter_cents else 0, ":cost": letter_cents, ":letter": statuses["link"]})
+            sets += [
+                "postal.letters = postal.letters + :letters",
+                "postal.costCents = postal.costCents + :cost",
+                "postal.#status = :letter",
+            ]
+        return self._update(pk, "SET " + ", ".join(sets), " AND ".join(conditions), values, **names)

@@ -154,6 +154,8 @@ class PersonItem(_VaultTableModel):
     email = UnicodeAttribute(null=True)
     mobile = UnicodeAttribute(null=True)
     postal_address = PostalAddress(attr_name="postalAddress", null=True)
+    # The person's account, once it has access to this vault (direct access, accepted invitation).
+    user_id = UnicodeAttribute(attr_name="userId", null=True)
     search_key = UnicodeAttribute(attr_name="searchKey")
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()

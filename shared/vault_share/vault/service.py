@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from vault_share import clock, ids
 from vault_share.adapters.documents import DocumentStore
@@ -23,12 +23,20 @@ from vault_share.vault.access import (
     existing,
     known,
     membership,
+    not_found,
     readable_dossier,
     readable_filter,
     require_editor,
     writable_dossier,
 )
-from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
+from vault_share.vault.schemas import (
+    CreateDocument,
+    CreateDossier,
+    CreatePerson,
+    CreateVault,
+    PostalAddressIn,
+    UpdatePerson,
+)
 
 # Personal codes: Crockford base32 without look-alikes, 12 characters (60 bits).
 _PERSONAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -237,10 +245,13 @@ def person_json(person: m.PersonItem) -> dict[str, Any]:
     }
 
 
+def _postal(address: PostalAddressIn | None) -> m.PostalAddress | None:
+    return m.PostalAddress(**address.model_dump(exclude_none=True)) if address else None
+
+
 def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str, Any]:
     require_editor(vault_id, caller)
     person_id = ids.new_id()
-    address = body.postal_address
     person = m.PersonItem(
         m.vault_pk(vault_id),
         m.person_sk(person_id),
@@ -249,7 +260,7 @@ def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str
         last_name=body.last_name,
         email=body.email,
         mobile=body.mobile,
-        postal_address=m.PostalAddress(**address.model_dump(exclude_none=True)) if address else None,
+        postal_address=_postal(body.postal_address),
         search_key=search_key(body.first_name, body.last_name),
         created_at=clock.iso(clock.now()),
         gsi1pk=m.persons_gsi1pk(vault_id),
@@ -283,6 +294,39 @@ def get_person(vault_id: str, person_id: str) -> m.PersonItem:
     return existing(m.PersonItem, "person", vault_id, m.person_sk(person_id))
 
 
+def set_contact(vault_id: str, person_id: str, body: UpdatePerson) -> m.PersonItem:
+    """The contact details `body` sends, in one conditional update of an existing person (`null`
+    clears a field); the person as it now is. The caller's rights are the use case's to check."""
+    fields = {
+        "email": (m.PersonItem.email, body.email),
+        "mobile": (m.PersonItem.mobile, body.mobile),
+        "postal_address": (m.PersonItem.postal_address, _postal(body.postal_address)),
+    }
+    actions = [
+        attribute.remove() if value is None else attribute.set(value)
+        for name, (attribute, value) in fields.items()
+        if name in body.model_fields_set
+    ]
+    return _update_person(vault_id, person_id, actions) if actions else get_person(vault_id, person_id)
+
+
+def link_account(vault_id: str, person_id: str, user_id: str) -> m.PersonItem:
+    """Record that the person's account is `user_id` (their page shows its membership)."""
+    return _update_person(vault_id, person_id, [m.PersonItem.user_id.set(user_id)])
+
+
+def _update_person(vault_id: str, person_id: str, actions: list[Any]) -> m.PersonItem:
+    known(person_id, "person")
+    person = m.PersonItem(m.vault_pk(vault_id), m.person_sk(person_id))
+    try:
+        person.update(actions=actions, condition=m.PersonItem.pk.exists())
+    except UpdateError as exc:
+        if not is_condition_failure(exc):
+            raise
+        raise not_found("person") from None
+    return person
+
+
 # ------------------------------------------------------------------ journals and notifications
 
 
@@ -304,9 +348,39 @@ def notifications(caller: Caller, limit: int, cursor: str | None) -> dict[str, A
 # ------------------------------------------------------------------ profile
 
 
+_PERSONAL_LENGTH = 12
+# What people type for a code read aloud or copied by hand (Crockford's decoding).
+_PERSONAL_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def _grouped(raw: str) -> str:
+    return "-".join(raw[i : i + 4] for i in range(0, _PERSONAL_LENGTH, 4))
+
+
 def _new_personal_code() -> str:
-    raw = "".join(secrets.choice(_PERSONAL_ALPHABET) for _ in range(12))
-    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    return _grouped("".join(secrets.choice(_PERSONAL_ALPHABET) for _ in range(_PERSONAL_LENGTH)))
+
+
+def normalize_personal_code(typed: str) -> str | None:
+    """A personal code as stored (`XXXX-XXXX-XXXX`) from what a person typed: any case, spaces
+    and dashes anywhere, O for 0, I or L for 1; None when it cannot be a personal code."""
+    raw = "".join(typed.split()).replace("-", "").upper().translate(_PERSONAL_LOOK_ALIKES)
+    if len(raw) != _PERSONAL_LENGTH or any(char not in _PERSONAL_ALPHABET for char in raw):
+        return None
+    return _grouped(raw)
+
+
+def profile_by_personal_code(dynamodb: Any, code: str) -> m.ProfileItem | None:
+    """The account whose personal code this is (gsi1 `PCODE#<code>`), or None. Through the
+    low-level client: PynamoDB's DEBUG lines would carry the key, hence the code."""
+    items = dynamodb.query(
+        TableName=m.vault_table(),
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :code",
+        ExpressionAttributeValues={":code": {"S": f"PCODE#{code}"}},
+        Limit=1,
+    )["Items"]
+    return m.ProfileItem.from_raw_data(items[0]) if items else None
 
 
 def me(caller: Caller) -> dict[str, Any]:
