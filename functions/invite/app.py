@@ -68,7 +68,7 @@ public = recipient.Recipient(
     admit=recipient.admit,
     mailer=mailer,
     confirmation_email=lambda invitation, address, code: emails.confirmation_email(
-        address, invitation.vault_name, code
+        to=address, vault_name=invitation.vault_name, code=code
     ),
 )
 

@@ -21,7 +21,7 @@ from moto.ses.models import ses_backends
 from vault_share import clock
 from vault_share.adapters.sealer import Sealer
 from vault_share.guard import secrets
-from vault_share.invitations.recipient import sealed_context
+from vault_share.invitations.delivery import Secrets, seal
 from vault_share.invitations.store import Invitation, InvitationStore, invitation_pk
 
 from devstack import isolation
@@ -88,7 +88,7 @@ def invite(api: Api, owner: User, *, email: str | None = None, postal: bool = Fa
         else None,
     )
     sealer = Sealer(boto3.client("kms", region_name=REGION), os.environ["INVITATION_KEY_ARN"])
-    invitation.sealed = sealer.seal({"token": token, "code": code}, sealed_context(invitation))
+    invitation.sealed = seal(sealer, vault_id, invitation.invitation_id, Secrets(token, code))
     store().insert(invitation, ttl=int(now.timestamp()) + 86400)
     return Invited(invitation, token, code)
 
