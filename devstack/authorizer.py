@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import jwt
+from vault_share.adapters.id_tokens import IdTokens, InvalidToken, jwks_url
 
 
 class AuthorizationError(Exception):
@@ -19,30 +19,17 @@ class AuthorizationError(Exception):
 
 class CognitoAuthorizer:
     def __init__(self, aws_endpoint: str, region: str, user_pool_id: str, client_ids: list[str]) -> None:
-        self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
+        self._tokens = IdTokens(jwks_url(region, user_pool_id, aws_endpoint), region, user_pool_id, client_ids)
+        self.issuer = self._tokens.issuer
         self.client_ids = client_ids
-        self._jwks = jwt.PyJWKClient(f"{aws_endpoint}/{user_pool_id}/.well-known/jwks.json", cache_keys=True)
 
     def claims(self, authorization: str | None) -> dict[str, str]:
-        """The claims of a valid `Authorization` header value, as API Gateway passes them."""
-        if not authorization:
-            raise AuthorizationError("missing token")
-        # API Gateway's Cognito authorizer accepts the raw token or "Bearer <token>".
-        token = authorization.removeprefix("Bearer ").strip()
+        """The claims of a valid `Authorization` header value, as API Gateway passes them.
+        API Gateway's Cognito authorizer accepts the raw token or "Bearer <token>"."""
         try:
-            key = self._jwks.get_signing_key_from_jwt(token)
-            claims = jwt.decode(
-                token,
-                key.key,
-                algorithms=["RS256"],
-                audience=self.client_ids,
-                issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "aud", "iss", "token_use"]},
-            )
-        except jwt.PyJWTError as exc:
-            raise AuthorizationError(type(exc).__name__) from None
-        if claims.get("token_use") != "id":
-            raise AuthorizationError("not an id token")
+            claims = self._tokens.verify(authorization)
+        except InvalidToken as exc:
+            raise AuthorizationError(str(exc)) from None
         return {name: _as_string(name, value) for name, value in claims.items()}
 
 

@@ -1,7 +1,9 @@
 """What the embedded AWS "sent": e-mails (SES), SMS (SNS), letters, undelivered stream events.
 
 moto runs in this process (ThreadedMotoServer), so its backends are read directly: nothing is
-consumed or changed. Postal letters have no AWS service; the letter adapter records them here.
+consumed or changed. Postal letters are what the invite function stored under `letters/` of the
+documents bucket (the PDF and its record, see vault_share.adapters.letters), each served as a
+PDF by the stack at LETTER_PATH.
 """
 
 from __future__ import annotations
@@ -11,34 +13,31 @@ import email.policy
 import html
 import json
 import re
-import threading
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 from typing import Any
+from urllib.parse import quote
 
 from moto.core import DEFAULT_ACCOUNT_ID
-
-LETTERS: list[dict[str, Any]] = []
-_LETTERS_LOCK = threading.Lock()
 
 _FOLDING = re.compile(r"\r?\n(?=[ \t])")
 _HTML_TAG = re.compile(r"<\s*(html|body|p|div|a|br|table|span|h[1-6])\b", re.IGNORECASE)
 
 
-def record_letter(to: dict[str, Any], text: str, cost_cents: int) -> None:
-    """Called by the letter adapter: the local stand-in for a postal API."""
-    with _LETTERS_LOCK:
-        LETTERS.append({"to": dict(to), "text": text, "costCents": int(cost_cents)})
-
-
-def collect(region: str, failure_queue_urls: list[str], account: str = DEFAULT_ACCOUNT_ID) -> dict[str, Any]:
-    """Everything sent so far, oldest first (JSON-ready)."""
-    with _LETTERS_LOCK:
-        letters = [dict(letter, to=dict(letter["to"])) for letter in LETTERS]
+def collect(
+    region: str,
+    failure_queue_urls: list[str],
+    account: str = DEFAULT_ACCOUNT_ID,
+    *,
+    letters_bucket: str | None = None,
+    api_url: str = "",
+) -> dict[str, Any]:
+    """Everything sent so far, oldest first (JSON-ready); letters are read from `letters_bucket`,
+    each with a `pdfUrl` on the stack at `api_url`."""
     return {
         "emails": _emails(region, account),
         "sms": _sms(region, account),
-        "letters": letters,
+        "letters": _letters(letters_bucket, api_url) if letters_bucket else [],
         "undelivered": _undelivered(region, account, failure_queue_urls),
     }
 
@@ -132,6 +131,45 @@ def _sms(region: str, account: str) -> list[dict[str, Any]]:
     return [{"to": phone, "text": text} for phone, text in published]
 
 
+# ---------------------------------------------------------------- letters
+
+# GET LETTER_PATH?key=letters/... serves a stored letter's PDF (devstack/stack.py).
+LETTER_PATH = "/_local/letters"
+
+
+def _letter_store(bucket: str) -> Any:
+    import boto3
+    from vault_share.adapters.letters import LetterStore
+
+    return LetterStore(boto3.client("s3"), bucket)
+
+
+def _letters(bucket: str, api_url: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "to": record.to,
+            "text": record.text,
+            "costCents": record.cost_cents,
+            "pdfUrl": f"{api_url}{LETTER_PATH}?key={quote(record.key, safe='/')}",
+        }
+        for record in _letter_store(bucket).records()
+    ]
+
+
+def stored_letter(bucket: str, key: str) -> bytes | None:
+    """The PDF of a letter the stack stored, or None when `key` names none."""
+    from botocore.exceptions import ClientError
+    from vault_share.adapters.letters import LETTERS_PREFIX
+
+    if not (key.startswith(LETTERS_PREFIX) and key.endswith(".pdf")) or ".." in key.split("/"):
+        return None
+    try:
+        pdf: bytes = _letter_store(bucket).pdf(key)
+    except ClientError:
+        return None
+    return pdf
+
+
 # ---------------------------------------------------------------- failure queues
 
 
@@ -202,9 +240,11 @@ def _email_html(mail: dict[str, Any]) -> str:
 
 
 def _address_lines(address: dict[str, Any]) -> str:
+    name = " ".join(str(address[k]) for k in ("firstName", "lastName") if address.get(k))
     city = " ".join(str(address[k]) for k in ("postalCode", "city") if address.get(k))
-    known = {"line1", "line2", "postalCode", "city", "country"}
-    lines = [str(address[k]) for k in ("line1", "line2") if address.get(k)]
+    known = {"firstName", "lastName", "line1", "line2", "postalCode", "city", "country"}
+    lines = [name] if name else []
+    lines += [str(address[k]) for k in ("line1", "line2") if address.get(k)]
     lines += [city] if city else []
     lines += [str(address["country"])] if address.get("country") else []
     lines += [f"{k} : {v}" for k, v in address.items() if k not in known and v]
@@ -222,6 +262,7 @@ def render_html(outbox: dict[str, Any]) -> str:
         "<article>"
         + _fields([("Coût", f"{int(letter.get('costCents', 0)) / 100:.2f} €".replace(".", ","))])
         + f"<pre>{_e(_address_lines(letter.get('to') or {}))}</pre>"
+        + (f'<p><a href="{_e(letter["pdfUrl"])}" target="_blank">Voir le PDF</a></p>' if letter.get("pdfUrl") else "")
         + f"<details open><summary>Texte</summary><pre>{_e(letter.get('text', ''))}</pre></details></article>"
         for letter in reversed(outbox.get("letters", []))
     ]

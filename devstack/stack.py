@@ -10,11 +10,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
-from devstack import isolation, template
+from devstack import isolation, outbox, template
 from devstack.authorizer import CognitoAuthorizer
 from devstack.events import HttpAnswer
 from devstack.functions import FunctionPool
@@ -176,6 +177,7 @@ class LocalStack:
             local_routes={
                 ("GET", "/_local/stack"): self._stack_info,
                 ("GET", "/_local/outbox"): self._outbox,
+                ("GET", outbox.LETTER_PATH): self._letter,
                 ("GET", "/_local/clock"): self._clock,
                 ("POST", "/_local/clock"): self._clock,
                 ("POST", "/_local/schedules/run"): self._run_schedules,
@@ -254,13 +256,32 @@ class LocalStack:
         return json_answer(200, self.info())
 
     def _outbox(self, _query: str, _body: bytes, headers: dict[str, str]) -> HttpAnswer:
-        from devstack import outbox
-
-        content = outbox.collect(self.region, self.failure_queue_urls)
+        assert self.resolver is not None
+        content = outbox.collect(
+            self.region,
+            self.failure_queue_urls,
+            letters_bucket=self.resolver.ref("DocumentsBucket"),
+            api_url=self.api_url,
+        )
         if "application/json" in headers.get("accept", ""):
             return json_answer(200, content, [("Cache-Control", "no-store")])
         page = outbox.render_html(content).encode("utf-8")
         return HttpAnswer(200, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], page)
+
+    def _letter(self, query: str, _body: bytes, _headers: dict[str, str]) -> HttpAnswer:
+        """A stored letter's PDF: `?key=letters/<vaultId>/<invitationId>/<n>.pdf` (the outbox's pdfUrl)."""
+        assert self.resolver is not None
+        keys = parse_qs(query).get("key", [])
+        pdf = outbox.stored_letter(self.resolver.ref("DocumentsBucket"), keys[0]) if len(keys) == 1 else None
+        if pdf is None:
+            return error_answer(404, "letter_not_found", "Aucun courrier n'est enregistré sous cette clé.")
+        name = keys[0].removeprefix("letters/").replace("/", "-")
+        headers = [
+            ("Content-Type", "application/pdf"),
+            ("Content-Disposition", f'inline; filename="courrier-{name}"'),
+            ("Cache-Control", "no-store"),
+        ]
+        return HttpAnswer(200, headers, pdf)
 
     def _clock(self, _query: str, body: bytes, _headers: dict[str, str]) -> HttpAnswer:
         from vault_share import clock

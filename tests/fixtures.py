@@ -63,6 +63,7 @@ def aws() -> Iterator[Aws]:
         os.environ["USER_POOL_ID"] = resolver.ref("UserPool")
         # CreateLinkFunction's own variable (template.yaml); the handlers of this process share one environment.
         os.environ["IDEMPOTENCY_KEY_ARN"] = resolver.get_att("IdempotencyKey", "Arn")
+        os.environ["INVITATION_KEY_ARN"] = resolver.get_att("InvitationKey", "Arn")  # InviteFunction's own
         get_settings.cache_clear()
         clients.reset()
         yield Aws(resolver)

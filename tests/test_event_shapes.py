@@ -310,7 +310,7 @@ def gateway(signer: Signer, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[G
     specs = template.functions(template.load())
     pools = {spec.logical_id: RecordingPool() for spec in specs}
     authorizer = CognitoAuthorizer("http://127.0.0.1:9", REGION, POOL_ID, [CLIENT_ID])
-    monkeypatch.setattr(authorizer, "_jwks", LocalKeys(signer.key.public_key()))
+    monkeypatch.setattr(authorizer._tokens, "_jwks", LocalKeys(signer.key.public_key()))
     front = Gateway(host="127.0.0.1", port=0, stage="v1", account=ACCOUNT)
     front.mount(
         routes=[route for spec in specs for route in spec.routes],

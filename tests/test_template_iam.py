@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from botocore.client import BaseClient
+from vault_share import clock
 
 from devstack import template
 from tests.conftest import REGION
@@ -280,35 +281,57 @@ def test_e_mail_is_sent_as_the_sender_through_the_verified_identity_only() -> No
     assert parameters["SesIdentity"]["Default"] == sender_domain
     identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SesIdentity}"
     ses_grants = [g for g in grants(DOCUMENT) if any(a.startswith("ses:") for a in g.actions)]
-    assert {g.owner for g in ses_grants} == {"SendEmailPolicy", "CreateLinkFunction", "NotifyFunction"}
+    assert {g.owner for g in ses_grants} == {
+        "SendEmailPolicy",
+        "CreateLinkFunction",
+        "NotifyFunction",
+        "InviteFunction",
+    }
     for grant in ses_grants:
         assert sorted(grant.actions) == ["ses:SendEmail", "ses:SendRawEmail"], grant
         assert grant.resources == [identity], grant
         assert grant.statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}}
 
 
-def test_only_create_link_may_use_the_idempotency_key() -> None:
+@pytest.mark.parametrize(
+    ("key_id", "function", "variable"),
+    [
+        ("IdempotencyKey", "CreateLinkFunction", "IDEMPOTENCY_KEY_ARN"),
+        ("InvitationKey", "InviteFunction", "INVITATION_KEY_ARN"),
+    ],
+)
+def test_only_its_own_function_may_use_each_kms_key(key_id: str, function: str, variable: str) -> None:
     resources = _resources(DOCUMENT)
-    key = resources["IdempotencyKey"]
+    key = resources[key_id]
     assert key["Type"] == "AWS::KMS::Key"
     assert key["Properties"]["EnableKeyRotation"] is True
     # The key policy names the account alone (administration, delegated to IAM), no other principal.
     statements = _listed(key["Properties"]["KeyPolicy"]["Statement"])
     assert [text(s["Principal"]["AWS"]) for s in statements] == ["arn:${AWS::Partition}:iam::${AWS::AccountId}:root"]
 
+    arn = "${" + key_id + ".Arn}"
     kms_grants = {
-        (g.owner, a, r) for g in grants(DOCUMENT) for a in g.actions for r in g.resources if a.startswith("kms:")
+        (g.owner, a, r)
+        for g in grants(DOCUMENT)
+        for a in g.actions
+        for r in g.resources
+        if a.startswith("kms:") and r == arn
     }
-    assert kms_grants == {
-        ("CreateLinkFunction", "kms:Encrypt", "${IdempotencyKey.Arn}"),
-        ("CreateLinkFunction", "kms:Decrypt", "${IdempotencyKey.Arn}"),
-    }
+    assert kms_grants == {(function, "kms:Encrypt", arn), (function, "kms:Decrypt", arn)}
     functions = {lid: r for lid, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    mentions = {lid for lid, r in functions.items() if "IdempotencyKey" in repr(r)}
-    assert mentions == {"CreateLinkFunction"}
-    own = functions["CreateLinkFunction"]["Properties"]["Environment"]["Variables"]
-    assert own["IDEMPOTENCY_KEY_ARN"] == {"Fn::GetAtt": ["IdempotencyKey", "Arn"]}
-    assert "IDEMPOTENCY_KEY_ARN" not in DOCUMENT["Globals"]["Function"]["Environment"]["Variables"]
+    mentions = {lid for lid, r in functions.items() if key_id in repr(r)}
+    assert mentions == {function}
+    own = functions[function]["Properties"]["Environment"]["Variables"]
+    assert own[variable] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert variable not in DOCUMENT["Globals"]["Function"]["Environment"]["Variables"]
+
+
+def test_every_kms_grant_names_a_key_of_the_template() -> None:
+    keys = {f"${{{lid}.Arn}}" for lid, r in _resources(DOCUMENT).items() if r["Type"] == "AWS::KMS::Key"}
+    assert keys == {"${IdempotencyKey.Arn}", "${InvitationKey.Arn}"}
+    for grant in grants(DOCUMENT):
+        if any(a.startswith("kms:") for a in grant.actions):
+            assert set(grant.resources) <= keys, grant
 
 
 def test_only_the_vault_function_lists_the_bucket_and_only_under_vaults() -> None:
@@ -400,6 +423,10 @@ class Needs:
             return [Need(f"secretsmanager:{operation}", "${" + self.logical[params["SecretId"]] + "}")]
         if service == "kms":
             return [Need(f"kms:{operation}", "${" + self.logical[params["KeyId"]] + ".Arn}")]
+        if service == "sns" and operation == "Publish" and "PhoneNumber" in params:
+            return [Need("sns:Publish", "*")]  # an SMS to a number: no narrower resource exists
+        if service == "cognito-idp":
+            return [Need(f"cognito-idp:{operation}", "${" + self.logical[params["UserPoolId"]] + ".Arn}")]
         raise AssertionError(f"no IAM mapping for {service}.{operation}")
 
     def _dynamodb(self, operation: str, params: dict[str, Any]) -> list[Need]:
@@ -461,7 +488,15 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
         boto3.client("s3").put_object(Bucket=aws.ref("DocumentsBucket"), Key=key, Body=b"%PDF-1.4\n")
         as_("VaultFunction", "POST", complete)
         person = as_("VaultFunction", "POST", f"{base}/persons", {"firstName": "Alain", "lastName": "Dupont"}, 201)
-        for path in ("/vaults", "/me", "/me", f"{base}/dossiers/{dossier}", f"{base}/persons", "/notifications"):
+        for path in (
+            "/vaults",
+            "/me",
+            "/me",
+            f"{base}/dossiers/{dossier}",
+            f"{base}/persons",
+            "/notifications",
+            f"{base}/home",
+        ):
             as_("VaultFunction", "GET", path, query="q=dupont" if path.endswith("persons") else "")
         as_("VaultFunction", "GET", f"{base}/dossiers/{dossier}/journal")
         as_("VaultFunction", "GET", f"{base}/persons/{person['personId']}/journal")
@@ -504,6 +539,23 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
                 "StreamViewType": "NEW_AND_OLD_IMAGES",
             },
         }
+        # The invite function's owner routes: invite (e-mail and SMS), read, relaunch an hour later,
+        # cancel; the person's page and its contact details.
+        contact = {"firstName": "Jeanne", "lastName": "Martin", "email": "jeanne@example.fr", "mobile": "0612345678"}
+        invitee = as_("VaultFunction", "POST", f"{base}/persons", contact, 201)["personId"]
+        person_path = f"{base}/persons/{invitee}"
+        invited = as_("InviteFunction", "POST", f"{person_path}/invitations", {"dossierIds": [dossier]}, 201)
+        invitation = f"{base}/invitations/{invited['invitationId']}"
+        as_("InviteFunction", "GET", invitation)
+        clock.advance(3601)
+        try:
+            as_("InviteFunction", "POST", f"{invitation}/relaunch")
+        finally:
+            clock.reset()
+        as_("InviteFunction", "DELETE", invitation, status=204)
+        as_("InviteFunction", "GET", person_path)
+        as_("InviteFunction", "PATCH", person_path, {"mobile": None})
+
         current.append("NotifyFunction")
         try:
             notified = api.pools["NotifyFunction"].invoke({"Records": [record]})
@@ -515,7 +567,9 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
     return {function: [n for call in made_calls for n in needs.of(*call)] for function, made_calls in made.items()}
 
 
-@pytest.mark.parametrize("function", ["VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction"])
+@pytest.mark.parametrize(
+    "function", ["VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction", "InviteFunction"]
+)
 def test_every_call_a_function_makes_is_granted_to_it(calls: dict[str, list[Need]], function: str) -> None:
     """Least privilege cuts both ways: a call without its grant is an AccessDenied in AWS only."""
     assert calls.get(function), f"no AWS call recorded for {function}: the spy saw nothing"
@@ -535,3 +589,39 @@ def test_the_call_check_does_fail() -> None:
     assert covers(listing, Need("s3:ListBucket", "${DocumentsBucket.Arn}", (("s3:prefix", "vaults/a"),)))
     assert not covers(listing, Need("s3:ListBucket", "${DocumentsBucket.Arn}", (("s3:prefix", "other/a"),)))
     assert not any(covers(g, Need("dynamodb:Scan", "${SharesTable.Arn}")) for g in grants_of("DownloadFunction"))
+
+
+def test_the_guest_accounts_calls_are_granted_to_the_invite_function_and_no_more(aws: Aws) -> None:
+    """InviteFunction builds adapters.accounts.Accounts: each call it makes, along every path
+    (new account, retry, existing account, weak password), is granted on the user pool only."""
+    from vault_share.adapters.accounts import AccountExists, Accounts
+    from vault_share.errors import Unprocessable
+
+    made: list[tuple[str, str, dict[str, Any]]] = []
+    original = BaseClient._make_api_call
+
+    def spy(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        made.append((client.meta.service_model.signing_name, operation, params))
+        return original(client, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", spy)
+        accounts = Accounts(boto3.client("cognito-idp"), aws.ref("UserPool"))
+        address, invitation = f"iam.{uuid.uuid4().hex[:8]}@example.fr", uuid.uuid4().hex
+        with pytest.raises(Unprocessable):
+            accounts.check_password("faible")
+        accounts.create(address, "Bienvenue-2026", invitation_id=invitation)
+        accounts.create(address, "Bienvenue-2026", invitation_id=invitation)  # the retry path
+        with pytest.raises(AccountExists):
+            accounts.create(address, "Bienvenue-2026", invitation_id=uuid.uuid4().hex)
+        assert accounts.find(address) is not None
+    needs = Needs(aws)
+    wanted = {need for call in made for need in needs.of(*call)}
+    granted = grants_of("InviteFunction")
+    assert sorted(n for n in wanted if not any(covers(g, n) for g in granted)) == []
+    cognito = {(a, r) for a, r in pairs("InviteFunction") if a.startswith("cognito-idp:")}
+    assert cognito == {(n.action, n.resource) for n in wanted}
+    assert cognito == {
+        (f"cognito-idp:{action}", "${UserPool.Arn}")
+        for action in ("AdminGetUser", "AdminCreateUser", "AdminSetUserPassword", "DescribeUserPool")
+    }

@@ -55,6 +55,11 @@ def get_dossier(vaultId: PathId, dossierId: PathId, limit: Limit = DEFAULT_PAGE,
     return json_response(200, service.get_dossier(caller(), vaultId, dossierId, limit, cursor))
 
 
+@app.get("/vaults/<vaultId>/home")
+def home(vaultId: PathId, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Any:  # noqa: N803
+    return json_response(200, service.home(caller(), vaultId, limit, cursor))
+
+
 @app.post("/vaults/<vaultId>/dossiers/<dossierId>/documents")
 def create_document(vaultId: PathId, dossierId: PathId, body: Annotated[CreateDocument, Body()]) -> Any:  # noqa: N803
     return json_response(201, service.create_document(caller(), vaultId, dossierId, body, documents))

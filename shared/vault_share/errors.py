@@ -59,3 +59,17 @@ class Unprocessable(DomainError):
     status = 422
     code = "validation_error"
     message = "Données invalides."
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    message = "Trop de demandes : réessayez plus tard."
+
+
+class Unavailable(DomainError):
+    """A service this request needs failed; nothing was consumed, the same request may be retried."""
+
+    status = 503
+    code = "unavailable"
+    message = "Service momentanément indisponible : réessayez dans un instant."

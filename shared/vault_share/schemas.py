@@ -72,3 +72,10 @@ def multiline(value: str) -> str:
 
 # Constraints first (pydantic's own errors, in characters), then the rule above.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(name)]
+MAX_MESSAGE_CHARS = 500
+# A message to a person (link message, invitation welcome and comment).
+Message = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=MAX_MESSAGE_CHARS), AfterValidator(multiline)
+]
+# A validation code typed by an owner or a recipient.
+Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]

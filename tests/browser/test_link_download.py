@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 
 from devstack.client import ApiClient
@@ -66,16 +65,7 @@ def link_in(email: dict[str, Any]) -> str:
 
 def original_pdf(stack: Stack, key: str) -> bytes:
     """The uploaded bytes, straight from the embedded S3 (bucket: the template's DocumentsBucket)."""
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=stack.info["awsEndpoint"],
-        region_name=stack.info["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # the embedded AWS: any credentials do
-    )
-    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"] if "documentsbucket" in b["Name"].lower()]
-    assert len(buckets) == 1, buckets
-    body: bytes = s3.get_object(Bucket=buckets[0], Key=key)["Body"].read()
+    body: bytes = stack.aws("s3").get_object(Bucket=stack.documents_bucket(), Key=key)["Body"].read()
     return body
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from vault_share.adapters.letters import LetterId, LetterPost, LetterRecord, LetterStore
 from vault_share.adapters.mailer import Email, Mailer
 
 from devstack import outbox
 
 REGION = "eu-west-3"
 SENDER = "no-reply@vault-share.test"
+PDF = b"%PDF-1.3\n%%EOF\n"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -22,12 +23,17 @@ def verified_sender(moto_server: str) -> None:
     boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
 
 
-@pytest.fixture(autouse=True)
-def letters() -> Iterator[None]:
-    """LETTERS is process-wide: leave it as found."""
-    before = list(outbox.LETTERS)
-    yield
-    outbox.LETTERS[:] = before
+@pytest.fixture
+def letters_bucket(moto_server: str) -> str:
+    """A documents bucket of its own, with a letter's PDF and record put as the invite function puts them."""
+    bucket = f"documents-{marker()}"
+    boto3.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return bucket
+
+
+def post_letter(bucket: str, number: int, to: dict[str, Any], text: str) -> LetterRecord:
+    post = LetterPost(LetterStore(boto3.client("s3"), bucket), None, 182)
+    return post.send(LetterId("v1", "i1", number), PDF + str(number).encode(), to, text)
 
 
 def marker() -> str:
@@ -107,15 +113,58 @@ def test_sms_are_listed_oldest_first() -> None:
     ]
 
 
-def test_letters_are_recorded() -> None:
+def test_sms_of_the_sms_channel_in_the_outbox_json() -> None:
+    """What the SMS adapter publishes (sender ID and type attributes included) is listed as sent:
+    only the number and the text, oldest first, through the JSON the outbox serves."""
+    from datetime import UTC, datetime
+
+    from vault_share.adapters.sms import SmsSender
+    from vault_share.invitations.sms import code_sms
+
+    tag = marker()
+    sender = SmsSender(boto3.client("sns"), "VaultShare")
+    first = code_sms(f"Garage {tag}", "186691", datetime(2026, 12, 3, 16, 5, tzinfo=UTC))
+    second = code_sms(f"Cabinet Hélène {tag}", "042917", datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    sender.send("+33612345678", first)
+    sender.send("+33698765432", second)
+
+    served = json.loads(json.dumps(outbox.collect(REGION, []), ensure_ascii=False))
+    assert find(served["sms"], "text", tag) == [
+        {"to": "+33612345678", "text": first},
+        {"to": "+33698765432", "text": second},
+    ]
+    assert "Cabinet Hélène" in second  # é is in the SMS alphabet: kept, and read back as sent
+    page = outbox.render_html(served)
+    assert page.index(f"Cabinet Hélène {tag}") < page.index(f"Garage {tag}")  # the page: newest first
+
+
+def test_letters_are_recorded(letters_bucket: str) -> None:
     address = {"line1": "12 rue des Lilas", "postalCode": "75011", "city": "Paris", "country": "FR"}
-    outbox.record_letter(address, "Madame, voici votre lien.", 182)
+    post_letter(letters_bucket, 1, address, "Madame, voici votre lien.")
     address["city"] = "changed later"  # the outbox keeps its own copy
-    assert outbox.collect(REGION, [])["letters"][-1] == {
+    post_letter(letters_bucket, 2, {**address, "city": "Lyon"}, "Second courrier")
+    letters = outbox.collect(REGION, [], letters_bucket=letters_bucket, api_url="http://127.0.0.1:3000")["letters"]
+    assert letters[0] == {
         "to": {"line1": "12 rue des Lilas", "postalCode": "75011", "city": "Paris", "country": "FR"},
         "text": "Madame, voici votre lien.",
         "costCents": 182,
+        "pdfUrl": "http://127.0.0.1:3000/_local/letters?key=letters/v1/i1/1.pdf",
     }
+    assert [letter["text"] for letter in letters] == ["Madame, voici votre lien.", "Second courrier"]  # oldest first
+
+
+def test_a_letter_pdf_is_served_by_its_key_and_nothing_else(letters_bucket: str) -> None:
+    post_letter(letters_bucket, 1, {"line1": "1 rue", "postalCode": "75011", "city": "Paris"}, "Texte")
+    assert outbox.stored_letter(letters_bucket, "letters/v1/i1/1.pdf") == PDF + b"1"
+    assert outbox.stored_letter(letters_bucket, "letters/v1/i1/9.pdf") is None  # no such letter
+    assert outbox.stored_letter(letters_bucket, "letters/v1/i1/1.json") is None  # its record is not served
+    boto3.client("s3").put_object(Bucket=letters_bucket, Key="vaults/v1/d1/doc", Body=b"secret document")
+    assert outbox.stored_letter(letters_bucket, "vaults/v1/d1/doc") is None  # never a document
+    assert outbox.stored_letter(letters_bucket, "letters/../vaults/v1/d1/doc.pdf") is None
+
+
+def test_no_bucket_no_letters() -> None:
+    assert outbox.collect(REGION, [])["letters"] == []
 
 
 def test_undelivered_events_are_peeked_not_consumed() -> None:
@@ -134,9 +183,10 @@ def test_undelivered_events_are_peeked_not_consumed() -> None:
     assert {m["Attributes"]["ApproximateReceiveCount"] for m in received["Messages"]} == {"1"}
 
 
-def test_collect_is_json_ready() -> None:
-    outbox.record_letter({"line1": "1 place de l'Église", "postalCode": "69001", "city": "Lyon"}, "Texte", 182)
-    content = outbox.collect(REGION, [])
+def test_collect_is_json_ready(letters_bucket: str) -> None:
+    post_letter(letters_bucket, 1, {"line1": "1 place de l'Église", "postalCode": "69001", "city": "Lyon"}, "Texte")
+    content = outbox.collect(REGION, [], letters_bucket=letters_bucket, api_url="http://127.0.0.1:3000")
+    assert content["letters"][0]["to"]["line1"] == "1 place de l'Église"
     assert set(content) == {"emails", "sms", "letters", "undelivered"}
     assert json.loads(json.dumps(content)) == content
 
@@ -156,7 +206,12 @@ def test_render_html_is_french_escaped_and_sandboxed() -> None:
             ],
             "sms": [{"to": "+33612345678", "text": "Code <b>186691</b>"}],
             "letters": [
-                {"to": {"line1": "12 rue des Lilas", "city": "Paris"}, "text": "<i>Lettre</i>", "costCents": 182}
+                {
+                    "to": {"firstName": "Alain", "lastName": "Dupont", "line1": "12 rue des Lilas", "city": "Paris"},
+                    "text": "<i>Lettre</i>",
+                    "costCents": 182,
+                    "pdfUrl": "http://127.0.0.1:3000/_local/letters?key=letters/v/i/1.pdf&x=<b>",
+                }
             ],
             "undelivered": [{"DDBStreamBatchInfo": {"batchSize": 1}, "note": "<img src=x>"}],
         }
@@ -174,6 +229,8 @@ def test_render_html_is_french_escaped_and_sandboxed() -> None:
         and "&lt;p onclick=&quot;x()&quot;&gt;Bonjour &lt;b&gt;Hélène&lt;/b&gt; &amp; &quot;amis&quot;" in page
     )
     assert "1,82 €" in page
+    assert "<pre>Alain Dupont\n12 rue des Lilas\nParis</pre>" in page
+    assert '<a href="http://127.0.0.1:3000/_local/letters?key=letters/v/i/1.pdf&amp;x=&lt;b&gt;"' in page
     assert page.index("Récent") < page.index("Ancien")  # newest first on the page
 
 

@@ -74,14 +74,25 @@ class Stack:
         demo: dict[str, Any] = self.info["demo"]
         return demo
 
-    def cognito(self) -> Any:
+    def aws(self, service: str) -> Any:
         return boto3.client(
-            "cognito-idp",
+            service,
             endpoint_url=self.info["awsEndpoint"],
             region_name=self.info["region"],
             aws_access_key_id="local",
             aws_secret_access_key="local",  # the embedded AWS: any credentials do
         )
+
+    def cognito(self) -> Any:
+        return self.aws("cognito-idp")
+
+    def documents_bucket(self) -> str:
+        """The template's DocumentsBucket in the embedded S3."""
+        buckets = [
+            b["Name"] for b in self.aws("s3").list_buckets()["Buckets"] if "documentsbucket" in b["Name"].lower()
+        ]
+        assert len(buckets) == 1, buckets
+        return str(buckets[0])
 
     def authenticate(self, email: str, password: str) -> dict[str, Any]:
         """A real Cognito InitiateAuth (USER_PASSWORD_AUTH) against the embedded pool: every token."""

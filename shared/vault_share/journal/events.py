@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vault_share.guard.states import Guard, state
+from vault_share.guard.states import state
+from vault_share.invitations.store import INVITATION
 from vault_share.links.store import LINK
 
 # The journal reads the same truth from the images as requests do from the item
-# (vault_share.guard.states). Invitations come with their own capability.
-INVITATION = Guard(open="pending", success="accepted", expiry_partition="INVITATION")
+# (vault_share.guard.states).
 
 LINK_STATUS_EVENTS = {
     "used": ("link.used", "usedAt"),
@@ -159,6 +159,8 @@ def _invitation_events(old: dict[str, Any] | None, new: dict[str, Any], fallback
         return [_person_event(new, type_, new.get("createdAt") or fallback_at, **ids)]
     found: list[DomainEvent] = []
     before, after = state(INVITATION, old), state(INVITATION, new)
+    if before == INVITATION.success and after == INVITATION.open:
+        return []  # an acceptance that could not finish, reopened: nothing happened for the journal
     if before != after and after in INVITATION_STATUS_EVENTS:
         type_, at_attribute = INVITATION_STATUS_EVENTS[after]
         email = after in ("accepted", "locked")

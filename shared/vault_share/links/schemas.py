@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
-from vault_share.schemas import ApiModel, multiline
+from vault_share.schemas import ApiModel, Code, Message
 from vault_share.vault.schemas import Email
 
 MAX_DOCUMENTS = 50
-Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
 class CreateLink(ApiModel):
@@ -24,9 +23,7 @@ class CreateLink(ApiModel):
     recipient_email: Email | None = None
     # Strict: "12", 12.0 or true are mistakes of the client, not a duration.
     expires_in_hours: StrictInt = Field(default=168, ge=1, le=720)
-    message: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multiline)] | None
-    ) = None
+    message: Message | None = None
 
     @field_validator("document_ids")
     @classmethod

@@ -1,8 +1,13 @@
 """Who may do what in a vault: the caller, the roles, and the rules every use case applies.
 
-Owners and members ("editors") do everything in their vault; guests read public
-dossiers and those granted to them. A vault the caller has no role in, and a
-dossier a guest may not read, do not exist for the caller (404, never a hint).
+Owners and members ("editors") do everything in their vault. A guest reads the public
+dossiers, those granted to them and their own home page (a dossier of kind `home` whose
+`homeOf` is them), and writes (uploads documents) into their home page only.
+
+A vault the caller has no role in, and a dossier a guest may not read, do not exist for the
+caller (404, never a hint). A dossier a guest reads but may not act on is 403. What guests may
+never do at all (create dossiers, persons, links) is refused 403 before any lookup: the same
+answer whatever the ids, so it reveals nothing either.
 """
 
 from __future__ import annotations
@@ -82,16 +87,23 @@ def existing(model: type[_M], kind: Kind, vault_id: str, sort_key: str) -> _M:
         raise not_found(kind) from None
 
 
-def role_in(vault_id: str, caller: Caller) -> str:
-    """The caller's role in the vault; a stranger gets 404, never a hint that it exists."""
+def membership(vault_id: str, caller: Caller) -> m.MemberItem:
+    """The caller's member item in the vault; a stranger gets 404, never a hint that it exists."""
     known(vault_id, "vault")
-    return existing(m.MemberItem, "vault", vault_id, m.member_sk(caller.user_id)).role
+    return existing(m.MemberItem, "vault", vault_id, m.member_sk(caller.user_id))
+
+
+def role_in(vault_id: str, caller: Caller) -> str:
+    return membership(vault_id, caller).role
+
+
+EDITORS_ONLY = "Réservé au propriétaire et aux membres du coffre."
 
 
 def ensure_editor(role: str) -> None:
     """May edit: owners and members; a guest sees the vault but may not change it (403)."""
     if role not in EDITORS:
-        raise Forbidden("Réservé au propriétaire et aux membres du coffre.")
+        raise Forbidden(EDITORS_ONLY)
 
 
 def require_editor(vault_id: str, caller: Caller) -> str:
@@ -105,17 +117,27 @@ def existing_dossier(vault_id: str, dossier_id: str) -> m.DossierItem:
     return existing(m.DossierItem, "dossier", vault_id, m.dossier_sk(dossier_id))
 
 
-def _open_to(role: str, dossier: m.DossierItem) -> bool:
-    """Readable without a grant: every dossier by editors, public ones by anyone in the vault."""
-    return role in EDITORS or dossier.public
+def home_of(dossier: m.DossierItem, caller: Caller) -> bool:
+    """The caller's own home page."""
+    return dossier.kind == m.HOME and dossier.home_of == caller.user_id
+
+
+def _open_to(role: str, dossier: m.DossierItem, caller: Caller) -> bool:
+    """Readable without a grant: every dossier by editors; public ones by anyone in the vault; a
+    home page by its guest."""
+    return role in EDITORS or dossier.public or home_of(dossier, caller)
+
+
+def _ensure_readable(vault_id: str, role: str, dossier: m.DossierItem, caller: Caller) -> None:
+    if not _open_to(role, dossier, caller):
+        existing(m.GrantItem, "dossier", vault_id, m.grant_sk(caller.user_id, dossier.dossier_id))
 
 
 def readable_dossier(vault_id: str, dossier_id: str, caller: Caller) -> m.DossierItem:
-    """May read this dossier: editors read every dossier; guests public ones and those granted to them."""
+    """May read this dossier: editors every dossier; guests public ones, those granted to them, their home."""
     role = role_in(vault_id, caller)
     dossier = existing_dossier(vault_id, dossier_id)
-    if not _open_to(role, dossier):
-        existing(m.GrantItem, "dossier", vault_id, m.grant_sk(caller.user_id, dossier_id))
+    _ensure_readable(vault_id, role, dossier, caller)
     return dossier
 
 
@@ -125,4 +147,37 @@ def readable_filter(vault_id: str, role: str, caller: Caller) -> Callable[[m.Dos
         return lambda dossier: True
     grants = m.GrantItem.query(m.vault_pk(vault_id), m.GrantItem.sk.startswith(m.grant_sk(caller.user_id, "")))
     granted = {grant.dossier_id for grant in grants}
-    return lambda dossier: _open_to(role, dossier) or dossier.dossier_id in granted
+    return lambda dossier: _open_to(role, dossier, caller) or dossier.dossier_id in granted
+
+
+def may_write(role: str, dossier: m.DossierItem, caller: Caller) -> bool:
+    """May upload documents into it: editors into every dossier, a guest into their home page only."""
+    return role in EDITORS or home_of(dossier, caller)
+
+
+def _may_edit(role: str, dossier: m.DossierItem, caller: Caller) -> bool:
+    return role in EDITORS
+
+
+def _acted_on(
+    vault_id: str, dossier_id: str, caller: Caller, may: Callable[[str, m.DossierItem, Caller], bool], refusal: str
+) -> m.DossierItem:
+    role = role_in(vault_id, caller)
+    dossier = existing_dossier(vault_id, dossier_id)
+    if not may(role, dossier, caller):
+        _ensure_readable(vault_id, role, dossier, caller)  # 404 for what the caller cannot see
+        raise Forbidden(refusal)
+    return dossier
+
+
+def writable_dossier(vault_id: str, dossier_id: str, caller: Caller) -> m.DossierItem:
+    """The dossier, if the caller may upload into it (`may_write`); else 403 if they may read it, 404 if not."""
+    return _acted_on(
+        vault_id, dossier_id, caller, may_write, "Un invité ne dépose des documents que dans sa page d'accueil."
+    )
+
+
+def edited_dossier(vault_id: str, dossier_id: str, caller: Caller) -> m.DossierItem:
+    """The dossier, for what editors alone do on it (its journal); a guest is 403 on a dossier
+    they may read, 404 on one they may not."""
+    return _acted_on(vault_id, dossier_id, caller, _may_edit, EDITORS_ONLY)

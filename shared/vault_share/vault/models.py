@@ -11,6 +11,9 @@
 | profile    | USER#<userId>     | PROFILE                          | PCODE#<code> / PROFILE                         |
 
 The gsi1 sort keys of dossiers and persons list them by name (`name_order`).
+
+A guest's home page is a dossier of kind `home` with `homeOf` (the guest's user id) and the
+owner's `welcome` text; the guest's member item names it (`homeDossierId`). See vault.guests.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from vault_share.contact import search_key
 from vault_share.storage import Gsi1, vault_table
 
 ROLES = ("owner", "member", "guest")
+GUEST = "guest"
+# Owners create dossiers of kind siv, internal or other (vault.schemas); `home` is a guest's page.
+HOME = "home"
 
 
 def vault_pk(vault_id: str) -> str:
@@ -93,6 +99,8 @@ class MemberItem(_VaultTableModel):
     role = UnicodeAttribute()
     vault_name = UnicodeAttribute(attr_name="vaultName")
     email = UnicodeAttribute()
+    # A guest's home page (a dossier of kind `home`); None for owners and members.
+    home_dossier_id = UnicodeAttribute(attr_name="homeDossierId", null=True)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     by_user = Gsi1()
@@ -101,9 +109,12 @@ class MemberItem(_VaultTableModel):
 class DossierItem(_VaultTableModel):
     dossier_id = UnicodeAttribute(attr_name="dossierId")
     name = UnicodeAttribute()
-    kind = UnicodeAttribute()
+    kind = UnicodeAttribute()  # siv | internal | other | home
     public = BooleanAttribute(default=False)
     created_by = UnicodeAttribute(attr_name="createdBy")
+    # Home pages only: the guest whose page it is, and the owner's text for them.
+    home_of = UnicodeAttribute(attr_name="homeOf", null=True)
+    welcome = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     by_name = Gsi1()
@@ -143,6 +154,8 @@ class PersonItem(_VaultTableModel):
     email = UnicodeAttribute(null=True)
     mobile = UnicodeAttribute(null=True)
     postal_address = PostalAddress(attr_name="postalAddress", null=True)
+    # The person's account, once it has access to this vault (direct access, accepted invitation).
+    user_id = UnicodeAttribute(attr_name="userId", null=True)
     search_key = UnicodeAttribute(attr_name="searchKey")
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()

@@ -68,3 +68,12 @@ class CreatePerson(_Body):
     email: Email | None = None
     mobile: Mobile | None = None
     postal_address: PostalAddressIn | None = None
+
+
+class UpdatePerson(_Body):
+    """Contact details to change: the fields sent are set, `null` clears one, absent ones stay
+    (`model_fields_set` tells them apart)."""
+
+    email: Email | None = None
+    mobile: Mobile | None = None
+    postal_address: PostalAddressIn | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from vault_share import clock, ids
 from vault_share.adapters.documents import DocumentStore
@@ -19,15 +19,24 @@ from vault_share.storage import model_query, transaction
 from vault_share.vault import models as m
 from vault_share.vault.access import (
     Caller,
+    edited_dossier,
     existing,
-    existing_dossier,
     known,
+    membership,
+    not_found,
     readable_dossier,
     readable_filter,
     require_editor,
-    role_in,
+    writable_dossier,
 )
-from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
+from vault_share.vault.schemas import (
+    CreateDocument,
+    CreateDossier,
+    CreatePerson,
+    CreateVault,
+    PostalAddressIn,
+    UpdatePerson,
+)
 
 # Personal codes: Crockford base32 without look-alikes, 12 characters (60 bits).
 _PERSONAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -111,7 +120,25 @@ def create_dossier(caller: Caller, vault_id: str, body: CreateDossier) -> dict[s
 
 def list_dossiers(caller: Caller, vault_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The dossiers the caller may read, by name."""
-    role = role_in(vault_id, caller)
+    return _readable_page(vault_id, membership(vault_id, caller).role, caller, limit, cursor)
+
+
+def home(caller: Caller, vault_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A guest's home page: the owner's welcome, the home dossier and the dossiers they may read
+    (the home one among them); owners and members get the dossiers they may read, no home."""
+    member = membership(vault_id, caller)
+    welcome, home_id = None, None
+    if member.role == m.GUEST and member.home_dossier_id:
+        home_id = member.home_dossier_id
+        welcome = existing(m.DossierItem, "dossier", vault_id, m.dossier_sk(home_id)).welcome
+    return {
+        "welcome": welcome,
+        "homeDossierId": home_id,
+        **_readable_page(vault_id, member.role, caller, limit, cursor),
+    }
+
+
+def _readable_page(vault_id: str, role: str, caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
     partition = Partition(m.dossiers_gsi1pk(vault_id), key_names=("gsi1pk", "gsi1sk", "pk", "sk"))
     dossiers, next_cursor = query_page(
         model_query(m.DossierItem.by_name.query, partition.value),
@@ -144,8 +171,7 @@ def get_dossier(caller: Caller, vault_id: str, dossier_id: str, limit: int, curs
 def create_document(
     caller: Caller, vault_id: str, dossier_id: str, body: CreateDocument, store: DocumentStore
 ) -> dict[str, Any]:
-    require_editor(vault_id, caller)
-    existing_dossier(vault_id, dossier_id)
+    writable_dossier(vault_id, dossier_id, caller)
     document_id = ids.new_id()
     doc = m.DocumentItem(
         m.vault_pk(vault_id),
@@ -167,8 +193,7 @@ def create_document(
 def complete_document(
     caller: Caller, vault_id: str, dossier_id: str, document_id: str, store: DocumentStore, dynamodb: Any
 ) -> dict[str, Any]:
-    require_editor(vault_id, caller)
-    known(dossier_id, "dossier")
+    writable_dossier(vault_id, dossier_id, caller)
     known(document_id, "document")
     doc = existing(m.DocumentItem, "document", vault_id, m.document_sk(dossier_id, document_id))
     if doc.status == "available":
@@ -220,10 +245,13 @@ def person_json(person: m.PersonItem) -> dict[str, Any]:
     }
 
 
+def _postal(address: PostalAddressIn | None) -> m.PostalAddress | None:
+    return m.PostalAddress(**address.model_dump(exclude_none=True)) if address else None
+
+
 def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str, Any]:
     require_editor(vault_id, caller)
     person_id = ids.new_id()
-    address = body.postal_address
     person = m.PersonItem(
         m.vault_pk(vault_id),
         m.person_sk(person_id),
@@ -232,7 +260,7 @@ def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str
         last_name=body.last_name,
         email=body.email,
         mobile=body.mobile,
-        postal_address=m.PostalAddress(**address.model_dump(exclude_none=True)) if address else None,
+        postal_address=_postal(body.postal_address),
         search_key=search_key(body.first_name, body.last_name),
         created_at=clock.iso(clock.now()),
         gsi1pk=m.persons_gsi1pk(vault_id),
@@ -266,12 +294,44 @@ def get_person(vault_id: str, person_id: str) -> m.PersonItem:
     return existing(m.PersonItem, "person", vault_id, m.person_sk(person_id))
 
 
+def set_contact(vault_id: str, person_id: str, body: UpdatePerson) -> m.PersonItem:
+    """The contact details `body` sends, in one conditional update of an existing person (`null`
+    clears a field); the person as it now is. The caller's rights are the use case's to check."""
+    fields = {
+        "email": (m.PersonItem.email, body.email),
+        "mobile": (m.PersonItem.mobile, body.mobile),
+        "postal_address": (m.PersonItem.postal_address, _postal(body.postal_address)),
+    }
+    actions = [
+        attribute.remove() if value is None else attribute.set(value)
+        for name, (attribute, value) in fields.items()
+        if name in body.model_fields_set
+    ]
+    return _update_person(vault_id, person_id, actions) if actions else get_person(vault_id, person_id)
+
+
+def link_account(vault_id: str, person_id: str, user_id: str) -> m.PersonItem:
+    """Record that the person's account is `user_id` (their page shows its membership)."""
+    return _update_person(vault_id, person_id, [m.PersonItem.user_id.set(user_id)])
+
+
+def _update_person(vault_id: str, person_id: str, actions: list[Any]) -> m.PersonItem:
+    known(person_id, "person")
+    person = m.PersonItem(m.vault_pk(vault_id), m.person_sk(person_id))
+    try:
+        person.update(actions=actions, condition=m.PersonItem.pk.exists())
+    except UpdateError as exc:
+        if not is_condition_failure(exc):
+            raise
+        raise not_found("person") from None
+    return person
+
+
 # ------------------------------------------------------------------ journals and notifications
 
 
 def dossier_journal(caller: Caller, vault_id: str, dossier_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    require_editor(vault_id, caller)
-    existing_dossier(vault_id, dossier_id)
+    edited_dossier(vault_id, dossier_id, caller)
     return journal_page(dossier_journal_pk(vault_id, dossier_id), limit, cursor)
 
 
@@ -288,9 +348,39 @@ def notifications(caller: Caller, limit: int, cursor: str | None) -> dict[str, A
 # ------------------------------------------------------------------ profile
 
 
+_PERSONAL_LENGTH = 12
+# What people type for a code read aloud or copied by hand (Crockford's decoding).
+_PERSONAL_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def _grouped(raw: str) -> str:
+    return "-".join(raw[i : i + 4] for i in range(0, _PERSONAL_LENGTH, 4))
+
+
 def _new_personal_code() -> str:
-    raw = "".join(secrets.choice(_PERSONAL_ALPHABET) for _ in range(12))
-    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    return _grouped("".join(secrets.choice(_PERSONAL_ALPHABET) for _ in range(_PERSONAL_LENGTH)))
+
+
+def normalize_personal_code(typed: str) -> str | None:
+    """A personal code as stored (`XXXX-XXXX-XXXX`) from what a person typed: any case, spaces
+    and dashes anywhere, O for 0, I or L for 1; None when it cannot be a personal code."""
+    raw = "".join(typed.split()).replace("-", "").upper().translate(_PERSONAL_LOOK_ALIKES)
+    if len(raw) != _PERSONAL_LENGTH or any(char not in _PERSONAL_ALPHABET for char in raw):
+        return None
+    return _grouped(raw)
+
+
+def profile_by_personal_code(dynamodb: Any, code: str) -> m.ProfileItem | None:
+    """The account whose personal code this is (gsi1 `PCODE#<code>`), or None. Through the
+    low-level client: PynamoDB's DEBUG lines would carry the key, hence the code."""
+    items = dynamodb.query(
+        TableName=m.vault_table(),
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :code",
+        ExpressionAttributeValues={":code": {"S": f"PCODE#{code}"}},
+        Limit=1,
+    )["Items"]
+    return m.ProfileItem.from_raw_data(items[0]) if items else None
 
 
 def me(caller: Caller) -> dict[str, Any]:

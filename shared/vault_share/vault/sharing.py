@@ -28,20 +28,11 @@ def load_shareable(
 
     `dynamodb` is a low-level boto3 client and `table` the vault table's name: the caller builds
     them once per container. Malformed ids are not looked up: they name nothing."""
-    if not well_formed(vault_id):
-        raise not_found("vault")
-    pk = m.vault_pk(vault_id)
-    keys = [m.member_sk(caller.user_id)]
+    keys = []
     if well_formed(dossier_id):
         keys.append(m.dossier_sk(dossier_id))
         keys += [m.document_sk(dossier_id, doc_id) for doc_id in document_ids if well_formed(doc_id)]
-    items = _batch_get(dynamodb, table, pk, keys)
-
-    member_item = items.get(m.member_sk(caller.user_id))
-    if member_item is None:
-        raise not_found("vault")
-    member = m.MemberItem.from_raw_data(member_item)
-    ensure_editor(member.role)
+    member, items = editor_with(dynamodb, table, caller, vault_id, keys)
     dossier_item = items.get(m.dossier_sk(dossier_id))
     if dossier_item is None:
         raise not_found("dossier")
@@ -61,6 +52,22 @@ def load_shareable(
             documentIds=unavailable,
         )
     return Shareable(member, m.DossierItem.from_raw_data(dossier_item), documents)
+
+
+def editor_with(
+    dynamodb: Any, table: str, caller: Caller, vault_id: str, sort_keys: list[str]
+) -> tuple[m.MemberItem, dict[str, dict[str, Any]]]:
+    """The caller's membership, an owner's or a member's (404 for a stranger, 403 for a guest), and
+    the vault's items under `sort_keys` that exist, by sort key: one BatchGetItem."""
+    if not well_formed(vault_id):
+        raise not_found("vault")
+    items = _batch_get(dynamodb, table, m.vault_pk(vault_id), [m.member_sk(caller.user_id), *sort_keys])
+    member_item = items.get(m.member_sk(caller.user_id))
+    if member_item is None:
+        raise not_found("vault")
+    member = m.MemberItem.from_raw_data(member_item)
+    ensure_editor(member.role)
+    return member, items
 
 
 def _batch_get(dynamodb: Any, table: str, pk: str, sort_keys: list[str]) -> dict[str, dict[str, Any]]:

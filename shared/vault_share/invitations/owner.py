@@ -1,0 +1,458 @@
+"""The owner's side of invitations: invite a person, read, relaunch and cancel an invitation,
+the person's page and contact details, direct access by personal code.
+
+Owners and members only (vault_share.vault.access). Stores and channels come in as arguments
+(`Inviting`), built once per container by the handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
+
+from vault_share import clock, ids
+from vault_share.adapters.sealer import Sealer
+from vault_share.dynamo import conditional_update, to_item
+from vault_share.errors import Conflict, NotFound, TooManyRequests, Unprocessable
+from vault_share.guard import secrets as guard_secrets
+from vault_share.invitations import delivery, emails, schedule
+from vault_share.invitations.delivery import Channels, Secrets
+from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, invitation_pk
+from vault_share.schemas import ApiModel, Code, Message
+from vault_share.settings import get_settings
+from vault_share.vault import guests, service
+from vault_share.vault import models as m
+from vault_share.vault.access import Caller, ensure_editor, not_found, require_editor, role_in, well_formed
+from vault_share.vault.guests import Guest, admit_guest
+from vault_share.vault.schemas import Mobile, UpdatePerson
+from vault_share.vault.sharing import editor_with
+
+logger = Logger(child=True)
+
+# Wrong personal codes a vault, and an owner, may try in an hour (the next ones: 429).
+PERSONAL_CODE_GUESSES = 10
+GUESS_WINDOW_SECONDS = 3600
+
+DossierId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class _Body(ApiModel):
+    """The wire names only (camelCase)."""
+
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
+
+
+def _distinct(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("dossiers en double")
+    return values
+
+
+class CreateInvitation(_Body):
+    dossier_ids: list[DossierId] = Field(default_factory=list, max_length=guests.MAX_DOSSIERS)
+    mobile: Mobile | None = None
+    welcome: Message | None = None
+    comment: Message | None = None
+    code: Code | None = None
+
+    _dossiers = field_validator("dossier_ids")(_distinct)
+
+
+class DirectAccess(_Body):
+    personal_code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    dossier_ids: list[DossierId] = Field(default_factory=list, max_length=guests.MAX_DOSSIERS)
+    welcome: Message | None = None  # the guest's home page text, if the page is new
+
+    _dossiers = field_validator("dossier_ids")(_distinct)
+
+
+@dataclass(frozen=True)
+class Inviting:
+    """What the owner's use cases need, built once per container by the handler."""
+
+    store: InvitationStore
+    sealer: Sealer
+    pepper: Callable[[], bytes]
+    channels: Channels
+    cadence: schedule.Cadence
+    dynamodb: Any  # low-level client: the vault is read in one BatchGetItem
+    vault_table: str
+    shares_table: str
+
+
+# ---------------------------------------------------------------- errors
+
+
+def invitation_not_found() -> NotFound:
+    return NotFound("Invitation introuvable.", code="invitation_not_found")
+
+
+def not_pending(status: str) -> Conflict:
+    return Conflict("Cette invitation n'est plus en attente.", code="invitation_not_pending", status=status)
+
+
+def too_soon(last_sent_at: str, now: str) -> TooManyRequests:
+    wait = clock.parse_iso(last_sent_at) + schedule.MANUAL_RELAUNCH_GAP - clock.parse_iso(now)
+    return TooManyRequests(
+        "L'invitation a été envoyée il y a moins d'une heure : réessayez plus tard.",
+        code="too_soon",
+        retryAfterSeconds=max(1, int(wait.total_seconds()) + 1),
+    )
+
+
+# ---------------------------------------------------------------- what an invitation needs from the vault
+
+
+@dataclass(frozen=True)
+class Invitee:
+    member: m.MemberItem  # the caller's membership (vault name)
+    person: m.PersonItem
+    dossiers: list[m.DossierItem]
+
+
+def _load(inviting: Inviting, caller: Caller, vault_id: str, person_id: str, dossier_ids: list[str]) -> Invitee:
+    """The caller (owner or member), the person and the dossiers of this vault, in one BatchGetItem;
+    what is not there, or not of this vault, is a 404."""
+    keys = [m.person_sk(person_id)] if well_formed(person_id) else []
+    keys += [m.dossier_sk(d) for d in dossier_ids if well_formed(d)]
+    member, items = editor_with(inviting.dynamodb, inviting.vault_table, caller, vault_id, keys)
+    person_item = items.get(m.person_sk(person_id))
+    if person_item is None:
+        raise not_found("person")
+    missing = [d for d in dossier_ids if m.dossier_sk(d) not in items]
+    if missing:
+        raise NotFound("Dossier introuvable.", code="dossier_not_found", dossierIds=missing)
+    dossiers = [m.DossierItem.from_raw_data(items[m.dossier_sk(d)]) for d in dossier_ids]
+    homes = [d.dossier_id for d in dossiers if d.kind == "home"]
+    if homes:
+        raise Unprocessable(
+            "La page d'accueil d'un invité ne s'ouvre pas à une autre personne.",
+            code="dossier_not_shareable",
+            dossierIds=homes,
+        )
+    return Invitee(member, m.PersonItem.from_raw_data(person_item), dossiers)
+
+
+def _person_name(person: m.PersonItem) -> str:
+    return f"{person.last_name.upper()} {person.first_name}"
+
+
+# ---------------------------------------------------------------- views
+
+
+def invitation_json(invitation: Invitation, secrets: Secrets | None, now: str) -> dict[str, Any]:
+    """The invitation as owners and members read it; `code` only with the secrets unsealed."""
+    status = invitation.state(now)
+    view: dict[str, Any] = {
+        "invitationId": invitation.invitation_id,
+        "personId": invitation.person_id,
+        "status": status,
+        "linkChannel": invitation.link_channel,
+        "codeChannel": invitation.code_channel,
+        "relaunchCount": invitation.relaunch_count,
+        "createdAt": invitation.created_at,
+        "createdBy": invitation.created_by,
+        "expiresAt": invitation.expires_at,
+        "lastSentAt": invitation.last_sent_at,
+        "nextRelaunchAt": invitation.next_relaunch_at if status == "pending" else None,
+        "homeDossierId": invitation.home_dossier_id or None,
+        "dossierIds": invitation.dossier_ids,
+        "welcome": invitation.welcome,
+        "comment": invitation.comment,
+        "channels": delivery.channel_statuses(invitation),
+    }
+    if secrets is not None:
+        view["code"] = secrets.code
+    if invitation.link_channel == "postal" and invitation.postal:
+        view["postal"] = {
+            "costCents": int(invitation.postal.get("costCents", 0)),
+            "letters": int(invitation.postal.get("letters", 0)),
+            "status": invitation.postal.get("status"),
+        }
+    return view
+
+
+def _editor_invitation(inviting: Inviting, caller: Caller, vault_id: str, invitation_id: str) -> Invitation:
+    """The vault's invitation, for an owner or member: 404 for what the caller cannot see."""
+    ensure_editor(role_in(vault_id, caller))
+    invitation = inviting.store.by_id(vault_id, invitation_id) if well_formed(invitation_id) else None
+    if invitation is None:
+        raise invitation_not_found()
+    return invitation
+
+
+# ---------------------------------------------------------------- invite
+
+
+@dataclass(frozen=True)
+class InviteRequest:
+    caller: Caller
+    vault_id: str
+    person_id: str
+    body: CreateInvitation
+
+
+def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
+    """Check everything, then write the mobile if one is given, the invitation (which claims its
+    first send), and send: the link by e-mail or letter, the code by SMS. The code is in the
+    answer and, sealed, in the invitation (the owner reads it back)."""
+    body, caller = request.body, request.caller
+    invitee = _load(inviting, caller, request.vault_id, request.person_id, body.dossier_ids)
+    person = invitee.person
+    if body.mobile is not None and body.mobile != person.mobile:
+        person = service.set_contact(request.vault_id, person.person_id, UpdatePerson(mobile=body.mobile))
+    # The home page is made when the guest is admitted (vault.guests, at acceptance), under an id
+    # derived from their account: known now only if the person already has one here.
+    home_dossier_id = guests.home_dossier_id(request.vault_id, person.user_id) if person.user_id else ""
+
+    secrets = Secrets(guard_secrets.new_token(), body.code or guard_secrets.new_code())
+    hashed = guard_secrets.token_hash(secrets.token)
+    invitation_id = ids.new_id()
+    link = delivery.link_channel(person.email, person.postal_address)
+    code = delivery.code_channel(person.mobile)
+    status = "pending" if link != "none" else "not_sent"
+    moment = clock.now()
+    expires = inviting.cadence.expires_at(moment)
+    next_relaunch = inviting.cadence.next_reminder(moment, 0, expires) if status == "pending" else None
+    now = clock.iso(moment)
+    invitation = Invitation(
+        pk=invitation_pk(hashed),
+        invitation_id=invitation_id,
+        vault_id=request.vault_id,
+        vault_name=invitee.member.vault_name,
+        person_id=person.person_id,
+        person_name=_person_name(person),
+        dossier_ids=list(body.dossier_ids),
+        home_dossier_id=home_dossier_id,
+        status=status,
+        link_channel=link,
+        code_channel=code,
+        channels=delivery.first_channels(link, code),
+        created_by=caller.user_id,
+        creator_email=caller.email,
+        created_at=now,
+        expires_at=clock.iso(expires),
+        code_mac=guard_secrets.code_mac(inviting.pepper(), hashed, secrets.code),
+        sealed=delivery.seal(inviting.sealer, request.vault_id, invitation_id, secrets),
+        email=person.email,
+        mobile=person.mobile,
+        postal_address=service.person_json(person)["postalAddress"],
+        welcome=body.welcome,
+        comment=body.comment,
+        postal={"costCents": 0, "letters": 0, "status": delivery.QUEUED} if link == "postal" else None,
+        last_sent_at=now if status == "pending" else None,
+        next_relaunch_at=clock.iso(next_relaunch) if next_relaunch else None,
+    )
+    inviting.store.insert(invitation, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
+    on = delivery.sent_on(link, code)
+    invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels)
+    return invitation_json(invitation, secrets, now)
+
+
+# ---------------------------------------------------------------- read, relaunch, cancel
+
+
+def get_invitation(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviting) -> dict[str, Any]:
+    """With the code: owners and members only (a guest is refused by the access rule)."""
+    invitation = _editor_invitation(inviting, caller, vault_id, invitation_id)
+    secrets = delivery.unseal(inviting.sealer, invitation)
+    return invitation_json(invitation, secrets, clock.iso(clock.now()))
+
+
+def relaunch(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviting) -> dict[str, Any]:
+    """Send the same link and code again on the same channels (a new letter, paid again, for a
+    postal one). 409 if not pending; 429 within an hour of the last send."""
+    invitation = _editor_invitation(inviting, caller, vault_id, invitation_id)
+    moment = clock.now()
+    now = clock.iso(moment)
+    _check_relaunch(invitation, moment)
+    number = invitation.relaunch_count + 1
+    expires = clock.parse_iso(invitation.expires_at)
+    next_relaunch = inviting.cadence.next_reminder(moment, number, expires)
+    on = delivery.sent_on(invitation.link_channel, invitation.code_channel)
+    changed = inviting.store.relaunch(
+        invitation.pk,
+        invitation.relaunch_count,
+        now,
+        clock.iso(moment - schedule.MANUAL_RELAUNCH_GAP),
+        on,
+        clock.iso(next_relaunch) if next_relaunch else None,
+    )
+    if not changed.applied or changed.invitation is None:
+        # Changed since it was read (another relaunch, an acceptance...): the reason as it now is.
+        _check_relaunch(changed.invitation or invitation, moment)
+        raise too_soon(now, now)
+    secrets = delivery.unseal(inviting.sealer, changed.invitation)
+    relaunched = delivery.deliver(inviting.store, changed.invitation, secrets, number, on, inviting.channels)
+    return invitation_json(relaunched, secrets, now)
+
+
+def _check_relaunch(invitation: Invitation, moment: Any) -> None:
+    now = clock.iso(moment)
+    status = invitation.state(now)
+    if status != "pending":
+        raise not_pending(status)
+    last = invitation.last_sent_at or invitation.created_at
+    if not schedule.manual_relaunch_allowed(clock.parse_iso(last), moment):
+        raise too_soon(last, now)
+
+
+def cancel(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviting) -> None:
+    """pending or not sent -> cancelled: its link is then 410."""
+    invitation = _editor_invitation(inviting, caller, vault_id, invitation_id)
+    now = clock.iso(clock.now())
+    if invitation.state(now) == "expired":
+        raise not_pending("expired")
+    changed = inviting.store.cancel(invitation.pk, caller.user_id, now)
+    if not changed.applied:
+        raise not_pending(changed.invitation.state(now) if changed.invitation else "unknown")
+
+
+# ---------------------------------------------------------------- the person's page
+
+
+def person_page(caller: Caller, vault_id: str, person_id: str, inviting: Inviting) -> dict[str, Any]:
+    """The person's contact details, their account's membership (if any) and latest invitation."""
+    require_editor(vault_id, caller)
+    return _person_view(inviting, vault_id, service.get_person(vault_id, person_id))
+
+
+def update_person(
+    caller: Caller, vault_id: str, person_id: str, body: UpdatePerson, inviting: Inviting
+) -> dict[str, Any]:
+    """Change the contact details sent (`null` clears one); the person's page as it now is."""
+    require_editor(vault_id, caller)
+    return _person_view(inviting, vault_id, service.set_contact(vault_id, person_id, body))
+
+
+def _person_view(inviting: Inviting, vault_id: str, person: m.PersonItem) -> dict[str, Any]:
+    invitation = inviting.store.latest_for_person(vault_id, person.person_id)
+    view = service.person_json(person)
+    view["access"] = _access(vault_id, person)
+    now = clock.iso(clock.now())
+    view["invitation"] = (
+        invitation_json(invitation, delivery.unseal(inviting.sealer, invitation), now) if invitation else None
+    )
+    return view
+
+
+def _access(vault_id: str, person: m.PersonItem) -> dict[str, str] | None:
+    """The membership of the person's account in this vault, if they have one."""
+    user_id = person.user_id
+    if not user_id:
+        return None
+    try:
+        member = m.MemberItem.get(m.vault_pk(vault_id), m.member_sk(user_id))
+    except m.MemberItem.DoesNotExist:
+        return None
+    return {"role": member.role, "userId": user_id}
+
+
+# ---------------------------------------------------------------- direct access by personal code
+
+
+def grant_access(
+    caller: Caller, vault_id: str, person_id: str, body: DirectAccess, inviting: Inviting
+) -> dict[str, Any]:
+    """The account whose personal code the owner typed becomes a guest of the vault at once.
+
+    Wrong codes are limited (PERSONAL_CODE_GUESSES an hour, per vault and per owner): each code
+    is counted before it is looked up, by one conditional write, so concurrent requests cannot
+    try more; a right one is given back."""
+    invitee = _load(inviting, caller, vault_id, person_id, body.dossier_ids)
+    code = service.normalize_personal_code(body.personal_code)
+    if code is None:
+        raise Unprocessable(
+            "Code personnel invalide : 12 caractères, lettres et chiffres (par exemple ABCD-1234-EFGH).",
+            code="invalid_personal_code",
+        )
+    counted = _count_guess(inviting, [f"VAULT#{vault_id}", f"USER#{caller.user_id}"])
+    profile = service.profile_by_personal_code(inviting.dynamodb, code)
+    if profile is None:
+        raise NotFound("Aucun compte n'a ce code personnel.", code="personal_code_unknown")
+    _give_back(inviting, counted)
+
+    person = invitee.person
+    guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name)
+    home_dossier_id = admit_guest(
+        vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
+    )
+    service.link_account(vault_id, person.person_id, profile.user_id)
+    now = clock.now()
+    access_id = ids.new_id()
+    item = {
+        "pk": f"ACCESS#{access_id}",
+        "kind": "access",  # the journal's access.granted (journal.events)
+        "accessId": access_id,
+        "vaultId": vault_id,
+        "personId": person.person_id,
+        "personName": _person_name(person),
+        "userId": profile.user_id,
+        "dossierIds": list(body.dossier_ids),
+        "homeDossierId": home_dossier_id,
+        "createdBy": caller.user_id,
+        "creatorEmail": caller.email,
+        "createdAt": clock.iso(now),
+        "ttl": int(now.timestamp()) + RETENTION_SECONDS,
+    }
+    inviting.dynamodb.put_item(
+        TableName=inviting.shares_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+    )
+    email = emails.access_granted_email(
+        to=profile.email, vault_name=invitee.member.vault_name, sign_in_url=get_settings().frontend_origin
+    )
+    status = delivery.attempt(
+        access_id, "email", lambda: delivery.done(inviting.channels.mailer.send(email, from_name=delivery.SENDER_NAME))
+    )
+    return {
+        "personId": person.person_id,
+        "role": m.GUEST,
+        "homeDossierId": home_dossier_id,
+        "email": {"status": status},
+    }
+
+
+def _count_guess(inviting: Inviting, scopes: list[str]) -> list[dict[str, str]]:
+    """Count one personal code tried for each scope in the current hour; 429 (nothing counted)
+    once a scope has tried PERSONAL_CODE_GUESSES of them."""
+    moment = clock.now()
+    window = int(moment.timestamp()) // GUESS_WINDOW_SECONDS * GUESS_WINDOW_SECONDS
+    counted: list[dict[str, str]] = []
+    for scope in scopes:
+        key = {"pk": f"PCODE_GUESSES#{scope}", "sk": str(window)}
+        outcome = conditional_update(
+            inviting.dynamodb,
+            inviting.vault_table,
+            key,
+            "SET guesses = if_not_exists(guesses, :zero) + :one, #ttl = :ttl",
+            "attribute_not_exists(guesses) OR guesses < :max",
+            {":zero": 0, ":one": 1, ":max": PERSONAL_CODE_GUESSES, ":ttl": window + 2 * GUESS_WINDOW_SECONDS},
+            {"#ttl": "ttl"},
+        )
+        if not outcome.applied:
+            _give_back(inviting, counted)
+            retry = window + GUESS_WINDOW_SECONDS - int(moment.timestamp())
+            raise TooManyRequests(
+                "Trop de codes personnels erronés en une heure : réessayez plus tard.",
+                code="too_many_personal_codes",
+                retryAfterSeconds=max(1, retry),
+            )
+        counted.append(key)
+    return counted
+
+
+def _give_back(inviting: Inviting, counted: list[dict[str, str]]) -> None:
+    """A right code (or a refused one) does not count against the limit."""
+    for key in counted:
+        conditional_update(
+            inviting.dynamodb,
+            inviting.vault_table,
+            key,
+            "SET guesses = guesses - :one",
+            "guesses > :zero",
+            {":one": 1, ":zero": 0},
+        )

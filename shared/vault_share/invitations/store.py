@@ -1,0 +1,372 @@
+"""The invitation item in the shares table, and the conditional writes that keep it honest.
+
+| attribute            | meaning                                                           |
+|----------------------|-------------------------------------------------------------------|
+| pk                   | INVITATION#<sha256(token)>                                        |
+| gsi1pk / gsi1sk      | VAULT#<vaultId> / INVITATION#<invitationId> (by id)               |
+| gsi2pk / gsi2sk      | PERSON#<vaultId>#<personId> / <createdAt>#<invitationId> (latest) |
+| expiryPk / expiresAt | INVITATION while pending (sparse index of the expiry sweep)       |
+| relaunchPk /         | INVITATION while a scheduled reminder is due (sparse index of the |
+|  nextRelaunchAt      |   reminders run)                                                  |
+| codeMac, rightCode,  | the guard of the validation code (vault_share.guard): acceptance  |
+|  failedAttempts      |   is judged against the MAC, never by decrypting                  |
+| sealed               | KMS ciphertext of the token and the code: the owner reads the code|
+|                      |   back, reminders re-send the same link                           |
+| status               | pending, not_sent, accepting (a moment), accepted, expired,       |
+|                      |   cancelled, locked                                               |
+| linkChannel          | email, postal or none; codeChannel: sms or phone                  |
+| channels             | {"link": {"status"}, "code": {"status"}}                          |
+| postal               | {"costCents", "letters", "status"} when the link goes by letter   |
+
+The journal reads these items from the stream (vault_share.journal.events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vault_share.dynamo import Outcome, conditional_update, from_item, to_item
+from vault_share.guard.attempts import Judged, attempt, guarded_attributes
+from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
+from vault_share.pagination import Partition, client_query, query_page
+
+# The right code moves an invitation to `accepting`, not yet `accepted`: the account and the guest's
+# access are made next (Cognito and the vault table share no transaction with this item), then
+# `finish` writes it accepted; a failure in between `reopen`s it, so that a retry succeeds and
+# nothing is burnt. The journal hears of `accepted` only.
+INVITATION = Guard(open="pending", success="accepting", expiry_partition="INVITATION")
+ACCEPTING_STALE_SECONDS = 120
+RELAUNCH_PARTITION = "INVITATION"
+# E-mail confirmation codes sent for one invitation (letter path), at most.
+MAX_EMAIL_CODES = 3
+# Invitations stay readable in the owner's views a year after they end.
+RETENTION_SECONDS = 365 * 86400
+
+
+def invitation_pk(hashed_token: str) -> str:
+    return f"INVITATION#{hashed_token}"
+
+
+def person_partition(vault_id: str, person_id: str) -> str:
+    return f"PERSON#{vault_id}#{person_id}"
+
+
+# Python field -> item attribute.
+_ATTRIBUTES: dict[str, str] = {
+    "pk": "pk",
+    "invitation_id": "invitationId",
+    "vault_id": "vaultId",
+    "vault_name": "vaultName",
+    "person_id": "personId",
+    "person_name": "personName",
+    "dossier_ids": "dossierIds",
+    "home_dossier_id": "homeDossierId",
+    "status": "status",
+    "link_channel": "linkChannel",
+    "code_channel": "codeChannel",
+    "channels": "channels",
+    "created_by": "createdBy",
+    "creator_email": "creatorEmail",
+    "created_at": "createdAt",
+    "expires_at": "expiresAt",
+    "code_mac": "codeMac",
+    "sealed": "sealed",
+    "email": "email",
+    "mobile": "mobile",
+    "postal_address": "postalAddress",
+    "welcome": "welcome",
+    "comment": "comment",
+    "postal": "postal",
+    "relaunch_count": "relaunchCount",
+    "last_sent_at": "lastSentAt",
+    "next_relaunch_at": "nextRelaunchAt",
+    "failed_attempts": "failedAttempts",
+    "accepted_at": "acceptedAt",
+    "accepted_by": "acceptedBy",
+    "cancelled_at": "cancelledAt",
+    "locked_at": "lockedAt",
+    "expired_at": "expiredAt",
+}
+
+
+@dataclass
+class Invitation:
+    pk: str
+    invitation_id: str
+    vault_id: str
+    vault_name: str
+    person_id: str
+    person_name: str
+    dossier_ids: list[str]
+    home_dossier_id: str
+    status: str
+    link_channel: str
+    code_channel: str
+    channels: dict[str, dict[str, Any]]
+    created_by: str
+    creator_email: str
+    created_at: str
+    expires_at: str
+    code_mac: str
+    sealed: str
+    email: str | None = None
+    mobile: str | None = None
+    postal_address: dict[str, Any] | None = None
+    welcome: str | None = None
+    comment: str | None = None
+    postal: dict[str, Any] | None = None
+    relaunch_count: int = 0
+    last_sent_at: str | None = None
+    next_relaunch_at: str | None = None
+    failed_attempts: int = 0
+    accepted_at: str | None = None
+    accepted_by: str | None = None
+    cancelled_at: str | None = None
+    locked_at: str | None = None
+    expired_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> Invitation:
+        values = dict(values)
+        known = {py: values.pop(attr) for py, attr in _ATTRIBUTES.items() if attr in values}
+        for name in ("relaunch_count", "failed_attempts"):
+            known[name] = int(known.get(name, 0))
+        if known.get("postal"):
+            known["postal"] = {k: int(v) if k in ("costCents", "letters") else v for k, v in known["postal"].items()}
+        known["dossier_ids"] = list(known.get("dossier_ids") or [])
+        return cls(**known, extra=values)
+
+    def state(self, now: str | None = None) -> str:
+        """pending, not_sent, accepted, expired, cancelled or locked: the one rule (vault_share.guard.states)."""
+        item = {"status": self.status, "failedAttempts": self.failed_attempts, "expiresAt": self.expires_at}
+        return state(INVITATION, item, now)
+
+    @property
+    def email_required(self) -> bool:
+        """Invited by letter with no e-mail on file: the guest gives one, confirmed by a code."""
+        return self.link_channel == "postal" and not self.email
+
+
+def _invitation(values: dict[str, Any] | None) -> Invitation | None:
+    return Invitation.of(values) if values else None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A conditional change: the invitation after it, or as it was when the condition failed."""
+
+    invitation: Invitation | None
+    applied: bool
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> Changed:
+        return cls(_invitation(outcome.new or outcome.old), outcome.applied)
+
+
+class InvitationStore:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._ddb = dynamodb
+        self._table = table
+
+    def _update(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Changed:
+        return Changed.of(
+            conditional_update(
+                self._ddb, self._table, {"pk": pk}, update, condition, values, {"#status": "status", **names}
+            )
+        )
+
+    # ---------------------------------------------------------------- writes
+
+    def insert(self, invitation: Invitation, ttl: int) -> None:
+        values = {attr: getattr(invitation, py) for py, attr in _ATTRIBUTES.items()}
+        values.update(guarded_attributes(INVITATION, invitation.code_mac))
+        if invitation.status != INVITATION.open:
+            values.pop("expiryPk")  # never sent: nothing to expire, nothing to remind
+        elif invitation.next_relaunch_at:
+            values["relaunchPk"] = RELAUNCH_PARTITION
+        values.update(
+            kind="invitation",
+            gsi1pk=f"VAULT#{invitation.vault_id}",
+            gsi1sk=f"INVITATION#{invitation.invitation_id}",
+            gsi2pk=person_partition(invitation.vault_id, invitation.person_id),
+            gsi2sk=f"{invitation.created_at}#{invitation.invitation_id}",
+            ttl=ttl,
+        )
+        self._ddb.put_item(TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)")
+
+    def accept(self, pk: str, mac: str, now: str) -> tuple[str, Invitation | None]:
+        """The one conditional write that judges a validation code (vault_share.guard.attempts):
+        the right one moves the invitation to `accepting` at `acceptedAt` = now."""
+        judged: Judged = attempt(self._ddb, self._table, {"pk": pk}, INVITATION, mac, now, {"acceptedAt": now})
+        return judged.verdict, _invitation(judged.item)
+
+    def finish(self, pk: str, accepted_at: str, user_id: str) -> Changed:
+        """accepting -> accepted, once the guest's account and access exist. An accepted invitation
+        leaves the reminders' index."""
+        return self._update(
+            pk,
+            "SET #status = :accepted, acceptedBy = :user REMOVE relaunchPk",
+            "#status = :accepting AND acceptedAt = :at",
+            {":accepted": "accepted", ":accepting": INVITATION.success, ":at": accepted_at, ":user": user_id},
+        )
+
+    def reopen(self, pk: str, accepted_at: str) -> Changed:
+        """accepting -> pending again (the account or the access could not be made): the same
+        request, retried, succeeds. Back in the sweep's partition of the expiry index."""
+        return self._update(
+            pk,
+            "SET #status = :pending, expiryPk = :partition REMOVE acceptedAt",
+            "#status = :accepting AND acceptedAt = :at",
+            {
+                ":pending": INVITATION.open,
+                ":accepting": INVITATION.success,
+                ":at": accepted_at,
+                ":partition": INVITATION.expiry_partition,
+            },
+        )
+
+    def guard_email(self, pk: str, mac: str, email: str, now: str) -> Changed:
+        """Invited by letter with no e-mail on file: from now on the right code is the validation code
+        *and* the code e-mailed to `email`, together (`mac` covers both and the address). Judged by
+        the same one write, so the five attempts count both."""
+        return self._update(
+            pk,
+            "SET codeMac = :mac, rightCode = :right, confirmEmail = :email, emailCodeSentAt = :now "
+            "ADD emailCodesSent :one",
+            "#status = :pending AND failedAttempts < :max AND expiresAt > :now "
+            "AND (attribute_not_exists(emailCodesSent) OR emailCodesSent < :sends)",
+            {
+                ":mac": mac,
+                ":right": guarded_attributes(INVITATION, mac)["rightCode"],
+                ":email": email,
+                ":now": now,
+                ":one": 1,
+                ":pending": INVITATION.open,
+                ":max": MAX_ATTEMPTS,
+                ":sends": MAX_EMAIL_CODES,
+            },
+        )
+
+    def cancel(self, pk: str, user_id: str, now: str) -> Changed:
+        """pending or not_sent -> cancelled; its link is then 410."""
+        return self._update(
+            pk,
+            "SET #status = :cancelled, cancelledAt = :now, cancelledBy = :user REMOVE expiryPk, relaunchPk",
+            "#status IN (:pending, :not_sent) AND failedAttempts < :max",
+            {
+                ":cancelled": "cancelled",
+                ":now": now,
+                ":user": user_id,
+                ":pending": "pending",
+                ":not_sent": "not_sent",
+                ":max": MAX_ATTEMPTS,
+            },
+        )
+
+    # ---------------------------------------------------------------- reads
+
+    def get(self, pk: str) -> Invitation | None:
+        item = self._ddb.get_item(TableName=self._table, Key={"pk": {"S": pk}}).get("Item")
+        return Invitation.of(from_item(item)) if item else None
+
+    def by_id(self, vault_id: str, invitation_id: str) -> Invitation | None:
+        items = self._ddb.query(
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk = :sk",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"VAULT#{vault_id}"},
+                ":sk": {"S": f"INVITATION#{invitation_id}"},
+            },
+        )["Items"]
+        return Invitation.of(from_item(items[0])) if items else None
+
+    def latest_for_person(self, vault_id: str, person_id: str) -> Invitation | None:
+        partition = person_partition(vault_id, person_id)
+        query = client_query(
+            self._ddb,
+            TableName=self._table,
+            IndexName="gsi2",
+            KeyConditionExpression="gsi2pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": partition}},
+            ScanIndexForward=False,
+        )
+        found, _ = query_page(
+            query,
+            Partition(partition, key_names=("gsi2pk", "gsi2sk", "pk")),
+            limit=1,
+            cursor=None,
+            parse=lambda raw: Invitation.of(from_item(raw)),
+        )
+        return found[0] if found else None
+
+    # ---------------------------------------------------------------- sends (vault_share.invitations.delivery)
+    #
+    # Each channel's entry in `channels` carries, besides its `status`, the number of the send it
+    # was last claimed for (`send`: 0 for the first, the relaunch count for a relaunch). A claim is
+    # a conditional write: whoever writes send n of a channel is the one who sends it, once. The
+    # insert claims send 0 of the channels it sends on.
+
+    def relaunch(self, pk: str, count: int, now: str, sent_before: str, channels: list[str],
+                 next_relaunch_at: str | None) -> Changed:  # fmt: skip
+        """Relaunch n = count + 1 of a pending invitation last sent before `sent_before`, claiming
+        send n of `channels`. Refused (the item as it was) if it is not pending, was sent since, or
+        another relaunch took number n."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {
+            ":next": count + 1,
+            ":count": count,
+            ":now": now,
+            ":before": sent_before,
+            ":pending": INVITATION.open,
+            ":max": MAX_ATTEMPTS,
+            ":queued": "queued",
+        }
+        sets = ["relaunchCount = :next", "lastSentAt = :now"]
+        for i, channel in enumerate(channels):
+            names[f"#c{i}"] = channel
+            sets += [f"channels.#c{i}.#status = :queued", f"channels.#c{i}.send = :next"]
+        removes = []
+        if next_relaunch_at:
+            sets.append("nextRelaunchAt = :next_at")
+            values[":next_at"] = next_relaunch_at
+        else:
+            removes = ["relaunchPk", "nextRelaunchAt"]
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        condition = (
+            "#status = :pending AND expiresAt > :now AND failedAttempts < :max"
+            " AND relaunchCount = :count AND lastSentAt <= :before"
+        )
+        return self._update(pk, update, condition, values, **names)
+
+    def record_sends(self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None = None) -> Changed:
+        """What send `send` did on each channel (`sent`, `queued`, `failed`...), on the channels
+        whose claim it still holds. `letter_cents` (link by letter): what this send's letter cost,
+        0 if none was made; `postal.status` follows the link's."""
+        outcome = self._record(pk, send, statuses, letter_cents)
+        if outcome.applied or outcome.invitation is None or len(statuses) < 2:
+            return outcome
+        # A later send claimed one of the channels meanwhile: record the others one by one.
+        for channel, status in statuses.items():
+            outcome = self._record(pk, send, {channel: status}, letter_cents if channel == "link" else None)
+        return outcome
+
+    def _record(self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None) -> Changed:
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":send": send}
+        sets, conditions = [], []
+        for i, (channel, status) in enumerate(statuses.items()):
+            names[f"#c{i}"] = channel
+            values[f":s{i}"] = status
+            sets.append(f"channels.#c{i}.#status = :s{i}")
+            conditions.append(f"channels.#c{i}.send = :send")
+        if letter_cents is not None and "link" in statuses:
+            values.update({":letters": 1 if letter_cents else 0, ":cost": letter_cents, ":letter": statuses["link"]})
+            sets += [
+                "postal.letters = postal.letters + :letters",
+                "postal.costCents = postal.costCents + :cost",
+                "postal.#status = :letter",
+            ]
+        return self._update(pk, "SET " + ", ".join(sets), " AND ".join(conditions), values, **names)

@@ -1,0 +1,144 @@
+"""A guest admitted into a vault: their home page, their membership, their grants, in one write.
+
+The invitation's acceptance and the owner's direct access (personal code) both end here. One
+DynamoDB transaction, and no read before it (the acceptance's request budget counts it as one
+request):
+
+- the home page, a dossier of kind `home` with `homeOf` and the owner's welcome text, under an
+  id derived from the vault and the user, so that every admission of one guest names the same
+  one (created the first time, left as it is afterwards);
+- the guest's member item, with the vault's name and `homeDossierId`; refused when the user
+  already is an owner or a member of the vault (an admission never lowers a role);
+- for each invited dossier, a check that it is a dossier of this vault (its key holds the vault:
+  a dossier of another vault is not there) and not a home page, and the guest's grant.
+
+Every part is an upsert whose values are set only where missing (`if_not_exists`), or set to
+what they already are: a retry after success changes nothing and answers the same home id. A
+later admission adds its grants and keeps the home page and its welcome text.
+
+The function calling it needs dynamodb:UpdateItem and dynamodb:ConditionCheckItem on the vault
+table (a TransactWriteItems is authorised part by part).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pynamodb.exceptions import TransactWriteError
+
+from vault_share import clock
+from vault_share.errors import Conflict, Unprocessable
+from vault_share.storage import transaction
+from vault_share.vault import models as m
+from vault_share.vault.access import known, not_found
+
+# TransactWriteItems takes 100 actions: the home page, the member, then two per dossier.
+MAX_DOSSIERS = 49
+
+
+@dataclass(frozen=True)
+class Guest:
+    user_id: str  # the account's `sub`
+    email: str
+    first_name: str
+    last_name: str
+
+
+def home_dossier_id(vault_id: str, user_id: str) -> str:
+    """The id of a guest's home page in a vault: the same for every admission (an id's shape)."""
+    return hashlib.sha256(f"home\x1f{vault_id}\x1f{user_id}".encode()).hexdigest()[:32]
+
+
+def home_name(guest: Guest) -> str:
+    return f"Accueil – {guest.first_name} {guest.last_name.upper()}"
+
+
+def admit_guest(
+    vault_id: str, vault_name: str, guest: Guest, dossier_ids: Sequence[str], welcome: str | None, admitted_by: str
+) -> str:
+    """Admit `guest` into the vault with read access to `dossier_ids`; answers the home page's id.
+
+    404 `dossier_not_found` for an id that names no dossier of this vault (or a home page), 409
+    `already_member` for an owner or member of the vault, 422 beyond MAX_DOSSIERS: nothing is written."""
+    known(vault_id, "vault")
+    home_id = home_dossier_id(vault_id, guest.user_id)
+    invited = [known(d, "dossier") for d in dict.fromkeys(dossier_ids) if d != home_id]
+    if len(invited) > MAX_DOSSIERS:
+        raise Unprocessable(f"Au plus {MAX_DOSSIERS} dossiers par invitation.", code="too_many_dossiers")
+    now = clock.iso(clock.now())
+    pk = m.vault_pk(vault_id)
+    dossier, member, grant = m.DossierItem, m.MemberItem, m.GrantItem
+    name = home_name(guest)
+    try:
+        with transaction() as tx:
+            home_actions = [
+                dossier.dossier_id.set(home_id),
+                dossier.kind.set(m.HOME),
+                dossier.home_of.set(guest.user_id),
+                dossier.name.set(dossier.name | name),
+                dossier.public.set(dossier.public | False),
+                dossier.created_by.set(dossier.created_by | admitted_by),
+                dossier.created_at.set(dossier.created_at | now),
+                dossier.gsi1pk.set(m.dossiers_gsi1pk(vault_id)),
+                dossier.gsi1sk.set(dossier.gsi1sk | m.name_order(name, home_id)),
+            ]
+            if welcome:
+                home_actions.append(dossier.welcome.set(dossier.welcome | welcome))
+            tx.update(
+                dossier(pk, m.dossier_sk(home_id)),
+                actions=home_actions,
+                condition=dossier.pk.does_not_exist() | (dossier.home_of == guest.user_id),
+                add_version_condition=False,
+            )
+            tx.update(
+                member(pk, m.member_sk(guest.user_id)),
+                actions=[
+                    member.vault_id.set(vault_id),
+                    member.user_id.set(guest.user_id),
+                    member.role.set(m.GUEST),
+                    member.vault_name.set(member.vault_name | vault_name),
+                    member.email.set(member.email | guest.email),
+                    member.home_dossier_id.set(home_id),
+                    member.created_at.set(member.created_at | now),
+                    member.gsi1pk.set(f"USER#{guest.user_id}"),
+                    member.gsi1sk.set(f"VAULT#{vault_id}"),
+                ],
+                condition=member.pk.does_not_exist() | (member.role == m.GUEST),
+                add_version_condition=False,
+            )
+            for dossier_id in invited:
+                tx.condition_check(
+                    dossier, pk, m.dossier_sk(dossier_id), condition=dossier.pk.exists() & (dossier.kind != m.HOME)
+                )
+                tx.update(
+                    grant(pk, m.grant_sk(guest.user_id, dossier_id)),
+                    actions=[
+                        grant.user_id.set(guest.user_id),
+                        grant.dossier_id.set(dossier_id),
+                        grant.created_at.set(grant.created_at | now),
+                    ],
+                    add_version_condition=False,
+                )
+    except TransactWriteError as exc:
+        refusal = _refusal(exc, checks=len(invited))
+        if refusal is None:
+            raise  # a conflict with a concurrent write, a throttle: the caller's retry is idempotent
+        raise refusal from None
+    return home_id
+
+
+def _refusal(exc: TransactWriteError, checks: int) -> Exception | None:
+    """The domain error of the part whose condition failed. PynamoDB sends the condition checks
+    first, then the updates in the order given (home page, member, grants): the reasons, one per
+    part, come in that order."""
+    reasons = exc.cancellation_reasons or []
+    failed = [i for i, r in enumerate(reasons) if r and r.code == "ConditionalCheckFailed"]
+    if not failed:
+        return None
+    if failed[0] < checks:
+        return not_found("dossier")
+    if failed[0] == checks + 1:
+        return Conflict("Cette personne est déjà propriétaire ou membre du coffre.", code="already_member")
+    return Conflict("La page d'accueil de cet invité ne peut pas être créée.", code="home_conflict")
