@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.aws import client
+from vault_share.adapters.letters import LetterPost, LetterStore, print_provider
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
 from vault_share.adapters.sms import SmsSender
@@ -38,6 +39,16 @@ inviting = owner.Inviting(
     channels=Channels(
         mailer=Mailer(client("ses"), settings.sender_email),
         sms=SmsSender(client("sns"), settings.sms_sender_id),
+        letters=LetterPost(
+            LetterStore(client("s3"), settings.documents_bucket),
+            # No Secrets Manager client while letters wait for the manual print step (the default).
+            print_provider(
+                settings.print_provider,
+                settings.print_provider_secret,
+                client("secretsmanager") if settings.print_provider != "none" else None,
+            ),
+            settings.letter_cost_cents,
+        ),
     ),
     cadence=Cadence.of(settings),
     dynamodb=dynamodb,
