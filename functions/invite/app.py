@@ -9,15 +9,19 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from vault_share.adapters.accounts import Accounts
 from vault_share.adapters.aws import client
+from vault_share.adapters.id_tokens import IdTokens, jwks_url
 from vault_share.adapters.letters import LetterPost, LetterStore, print_provider
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
 from vault_share.adapters.sms import SmsSender
 from vault_share.api.params import PathId
+from vault_share.api.public import PublicSite
 from vault_share.api.resolver import NO_STORE, json_response, make_resolver
+from vault_share.errors import DomainError
 from vault_share.guard.secrets import Pepper
-from vault_share.invitations import owner
+from vault_share.invitations import emails, owner, pages, recipient
 from vault_share.invitations.delivery import Channels
 from vault_share.invitations.schedule import Cadence
 from vault_share.invitations.store import InvitationStore
@@ -28,16 +32,21 @@ from vault_share.vault.schemas import UpdatePerson
 logger = Logger()
 tracer = Tracer()
 app = make_resolver()
+site = PublicSite(pages.TITLE, pages.error_page, app)
 
 # Built once per container.
 settings = get_settings()
 dynamodb = client("dynamodb")
+invitations = InvitationStore(dynamodb, settings.shares_table)
+sealer = Sealer(client("kms"), settings.invitation_key_arn)
+pepper = Pepper(settings.pepper_secret_arn)
+mailer = Mailer(client("ses"), settings.sender_email)
 inviting = owner.Inviting(
-    store=InvitationStore(dynamodb, settings.shares_table),
-    sealer=Sealer(client("kms"), settings.invitation_key_arn),
-    pepper=Pepper(settings.pepper_secret_arn),
+    store=invitations,
+    sealer=sealer,
+    pepper=pepper,
     channels=Channels(
-        mailer=Mailer(client("ses"), settings.sender_email),
+        mailer=mailer,
         sms=SmsSender(client("sns"), settings.sms_sender_id),
         letters=LetterPost(
             LetterStore(client("s3"), settings.documents_bucket),
@@ -54,6 +63,24 @@ inviting = owner.Inviting(
     dynamodb=dynamodb,
     vault_table=settings.vault_table,
     shares_table=settings.shares_table,
+)
+
+public = recipient.Recipient(
+    invitations=invitations,
+    pepper=pepper,
+    sealer=sealer,
+    accounts=Accounts(client("cognito-idp"), settings.user_pool_id),
+    id_tokens=IdTokens(
+        jwks_url(settings.region, settings.user_pool_id, settings.aws_endpoint_url),
+        settings.region,
+        settings.user_pool_id,
+        [settings.user_pool_client_id],
+    ),
+    admit=recipient.admit,
+    mailer=mailer,
+    confirmation_email=lambda invitation, address, code: emails.confirmation_email(
+        to=address, vault_name=invitation.vault_name, code=code
+    ),
 )
 
 
@@ -100,6 +127,50 @@ def grant_access(vaultId: PathId, personId: PathId, body: Annotated[owner.Direct
     return json_response(201, owner.grant_access(caller(), vaultId, personId, body, inviting))
 
 
+# ---------------------------------------------------------------- public: the invited person
+
+
+@app.route("/invite/<token>", method=["GET", "HEAD"])
+def show(token: str) -> Any:
+    try:
+        invitation, summary = recipient.view(token, public)
+    except DomainError as exc:
+        return site.error(exc)
+    if site.wants_html():
+        return site.page(200, pages.accept_form(invitation, summary["accountExists"], token=token))
+    return site.json(200, summary)
+
+
+@app.post("/invite/<token>/email")
+def confirm_email(token: str) -> Any:
+    email = site.field("email")
+    try:
+        recipient.send_email_code(token, email, public)
+        if not site.wants_html():
+            return site.json(202, {"status": "sent"})
+        invitation = recipient.pending(token, invitations)
+    except DomainError as exc:
+        return site.error(exc)
+    return site.page(202, pages.accept_form(invitation, False, email=str(email)))
+
+
+@app.post("/invite/<token>")
+def accept(token: str) -> Any:
+    submitted = recipient.Submitted(
+        code=site.field("code"),
+        password=site.field("password"),
+        email=site.field("email"),
+        email_code=site.field("emailCode"),
+    )
+    try:
+        answer = recipient.accept(token, submitted, app.current_event.headers.get("Authorization"), public)
+    except DomainError as exc:
+        return site.error(exc)
+    if site.wants_html():
+        return site.page(200, pages.accepted(answer["vaultName"]))
+    return site.json(200, {"vaultId": answer["vaultId"], "role": answer["role"]})
+
+
 # ---------------------------------------------------------------- scheduled work
 
 
@@ -114,4 +185,4 @@ def run_task(task: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "task" in event:
         return run_task(event["task"])
-    return app.resolve(event, context)
+    return site.resolve(event, context)

@@ -23,7 +23,7 @@ _MONTHS = (
 
 
 def date_fr(moment: datetime) -> str:
-    """'3 décembre 2026' in Paris time."""
+    """'3 décembre 2026', the day in Paris time."""
     local = moment.astimezone(PARIS)
     day = "1er" if local.day == 1 else str(local.day)
     return f"{day} {_MONTHS[local.month - 1]} {local.year}"
@@ -32,7 +32,7 @@ def date_fr(moment: datetime) -> str:
 def date_time_fr(moment: datetime) -> str:
     """'3 décembre 2026 à 17h05' in Paris time."""
     local = moment.astimezone(PARIS)
-    return f"{date_fr(moment)} à {local.hour}h{local.minute:02d}"
+    return f"{date_fr(local)} à {local.hour}h{local.minute:02d}"
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

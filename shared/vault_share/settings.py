@@ -20,6 +20,10 @@ class Settings(BaseModel):
     idempotency_key_arn: str = Field(default="", alias="IDEMPOTENCY_KEY_ARN")
     # The invite function's own: the key an invitation's token and code are sealed under.
     invitation_key_arn: str = Field(default="", alias="INVITATION_KEY_ARN")
+    # The invite function's own: the web client, audience of the ID tokens it verifies itself.
+    user_pool_client_id: str = Field(default="", alias="USER_POOL_CLIENT_ID")
+    # The embedded AWS locally (its JWKS too); unset on Lambda.
+    aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
     user_pool_id: str = Field(alias="USER_POOL_ID")
     public_base_url: str = Field(alias="PUBLIC_BASE_URL")
     frontend_origin: str = Field(alias="FRONTEND_ORIGIN")

@@ -29,8 +29,11 @@ class PublicSite:
 
     `error_page` turns a domain error into the body of the page a browser gets."""
 
-    def __init__(self, title: str, error_page: Callable[[DomainError], str]) -> None:
-        self.app: APIGatewayRestResolver = make_resolver(cors=False)
+    def __init__(
+        self, title: str, error_page: Callable[[DomainError], str], app: APIGatewayRestResolver | None = None
+    ) -> None:
+        # A function serving owner routes too passes its own resolver (CORS on for those).
+        self.app: APIGatewayRestResolver = app or make_resolver(cors=False)
         self._title = title
         self._error_page = error_page
 

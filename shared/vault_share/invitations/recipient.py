@@ -48,6 +48,8 @@ from vault_share.invitations.store import (
     InvitationStore,
     invitation_pk,
 )
+from vault_share.vault.guests import Guest, admit_guest
+from vault_share.vault.service import get_person
 
 logger = Logger(child=True)
 _CODE = re.compile(r"[0-9]{6}")
@@ -55,9 +57,10 @@ _CODE = re.compile(r"[0-9]{6}")
 
 class Account(Protocol):
     user_id: str
-    # False for an account an invitation created and whose password was never set: a retried
-    # acceptance finishes it; True for an account someone uses (never touched by an invitation).
-    claimed: bool
+
+    def made_by(self, invitation_id: str) -> bool:
+        """True for the account this invitation created (a retried acceptance finishes it)."""
+        ...
 
 
 class Accounts(Protocol):
@@ -65,8 +68,8 @@ class Accounts(Protocol):
 
     def find(self, email: str) -> Account | None: ...
 
-    def create(self, email: str, password: str) -> Account:
-        """Idempotent: finishes an unclaimed account of that address, never touches a claimed one."""
+    def create(self, email: str, password: str, *, invitation_id: str) -> Account:
+        """Idempotent over its calls; never touches an account it did not make."""
         ...
 
     def check_password(self, password: str) -> None: ...
@@ -90,6 +93,21 @@ class Recipient:
     admit: Admit
     mailer: Mailer
     confirmation_email: ConfirmationEmail
+
+
+def admit(invitation: Invitation, user_id: str, email: str) -> str:
+    """The accepted guest into the vault (vault_share.vault.guests): home page, membership, the
+    invited dossiers. Idempotent, so a retried acceptance admits nothing twice."""
+    person = get_person(invitation.vault_id, invitation.person_id)
+    guest = Guest(user_id, email, person.first_name, person.last_name)
+    return admit_guest(
+        invitation.vault_id,
+        invitation.vault_name,
+        guest,
+        invitation.dossier_ids,
+        invitation.welcome,
+        invitation.created_by,
+    )
 
 
 def invitation_not_found() -> NotFound:
@@ -148,7 +166,7 @@ def view(token: str, recipient: Recipient) -> tuple[Invitation, dict[str, Any]]:
         "status": "pending",
         "vaultName": invitation.vault_name,
         "expiresAt": invitation.expires_at,
-        "accountExists": _claimed(recipient, address),
+        "accountExists": _foreign_account(recipient, address, invitation),
         "emailRequired": invitation.email_required,
     }
 
@@ -227,7 +245,7 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
     accepted_at = str(judged.accepted_at)
     try:
         if user_id is None:
-            user_id = recipient.accounts.create(address, str(password)).user_id
+            user_id = recipient.accounts.create(address, str(password), invitation_id=judged.invitation_id).user_id
         recipient.admit(judged, user_id, address)
     except DomainError:
         recipient.invitations.reopen(judged.pk, accepted_at)
@@ -237,7 +255,7 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
         recipient.invitations.reopen(judged.pk, accepted_at)
         raise Unavailable() from None
     recipient.invitations.finish(judged.pk, accepted_at, user_id)
-    return {"vaultId": judged.vault_id, "role": "guest"}
+    return {"vaultId": judged.vault_id, "vaultName": judged.vault_name, "role": "guest"}
 
 
 def _secret_and_address(invitation: Invitation, submitted: Submitted) -> tuple[str, str]:
@@ -266,7 +284,7 @@ def _who(
         if submitted.password is not None:
             raise BadRequest("Un compte existe : aucun mot de passe n'est à fournir.", code="password_not_expected")
         return str(claims["sub"]), None
-    if _claimed(recipient, address):
+    if _foreign_account(recipient, address, invitation):
         raise Conflict(
             "Un compte existe déjà pour cette adresse : connectez-vous pour accepter l'invitation.",
             code="account_exists",
@@ -277,9 +295,10 @@ def _who(
     return None, submitted.password
 
 
-def _claimed(recipient: Recipient, address: str | None) -> bool:
+def _foreign_account(recipient: Recipient, address: str | None, invitation: Invitation) -> bool:
+    """An account of that address that this invitation did not make: its holder signs in instead."""
     account = recipient.accounts.find(address) if address else None
-    return account is not None and account.claimed
+    return account is not None and not account.made_by(invitation.invitation_id)
 
 
 def _stale(invitation: Invitation) -> bool:
