@@ -30,7 +30,6 @@ CLOSES = time(21)
 MANUAL_RELAUNCH_GAP = timedelta(hours=1)
 
 
-
 @cache
 def _public_holidays() -> Any:
     """France's calendar, years filled in as they are asked. Loaded on first use: importing the
