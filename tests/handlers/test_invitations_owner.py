@@ -826,3 +826,39 @@ def test_an_address_la_poste_cannot_read_is_refused_before_anything(api: Api, wo
     assert "Code postal" in result.json()["message"]
     assert state() == before
     assert ok(call(api, "GET", world.person_path(person_id), user=world.owner))["mobile"] is None
+
+
+# ============================================================== requests per invitation
+
+
+def aws_requests(run: Callable[[], Any]) -> list[str]:
+    """The AWS operations `run` makes, in order."""
+    from botocore.client import BaseClient
+
+    made: list[str] = []
+    original = BaseClient._make_api_call
+
+    def spy(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        made.append(f"{client.meta.service_model.service_name}.{operation}")
+        return original(client, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", spy)
+        run()
+    return made
+
+
+def test_a_warm_invitation_by_email_and_sms_takes_six_aws_requests(api: Api, world: World) -> None:
+    """The issue's budget (invite.aws_requests <= 6): read the vault, seal, write, send twice, record."""
+    warm = person(api, world.owner, world.vault_id, email="chaud@example.fr", mobile=MOBILE)
+    invite(api, world, warm)  # the container, its clients and the pepper are warm after this
+    person_id = person(api, world.owner, world.vault_id, email="compte@example.fr", mobile=MOBILE)
+    made = aws_requests(lambda: invite(api, world, person_id, {"dossierIds": world.dossiers}))
+    assert made == [
+        "dynamodb.BatchGetItem",
+        "kms.Encrypt",
+        "dynamodb.PutItem",
+        "ses.SendRawEmail",
+        "sns.Publish",
+        "dynamodb.UpdateItem",
+    ]
