@@ -545,6 +545,9 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
         invitee = as_("VaultFunction", "POST", f"{base}/persons", contact, 201)["personId"]
         person_path = f"{base}/persons/{invitee}"
         invited = as_("InviteFunction", "POST", f"{person_path}/invitations", {"dossierIds": [dossier]}, 201)
+        for _ in range(2):  # the second answer is the replay
+            key = {"Idempotency-Key": "iam-invite"}
+            as_("InviteFunction", "POST", f"{person_path}/invitations", {"code": "123456"}, 201, headers=key)
         invitation = f"{base}/invitations/{invited['invitationId']}"
         as_("InviteFunction", "GET", invitation)
         clock.advance(3601)

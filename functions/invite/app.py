@@ -64,6 +64,10 @@ inviting = owner.Inviting(
     vault_table=settings.vault_table,
     shares_table=settings.shares_table,
 )
+# A retried invitation (same Idempotency-Key) gets its first answer; `inviting` is read when it runs.
+invite_once = owner.idempotent_invite(
+    settings.idempotency_table, sealer, pepper, lambda request: owner.invite(request, inviting)
+)
 
 public = recipient.Recipient(
     invitations=invitations,
@@ -93,7 +97,8 @@ def caller() -> Caller:
 
 @app.post("/vaults/<vaultId>/persons/<personId>/invitations")
 def invite(vaultId: PathId, personId: PathId, body: Annotated[owner.CreateInvitation, Body()]) -> Any:  # noqa: N803
-    return json_response(201, owner.invite(owner.InviteRequest(caller(), vaultId, personId, body), inviting))
+    request = owner.InviteRequest(caller(), vaultId, personId, body)
+    return json_response(201, invite_once(request, app.current_event.headers.get("Idempotency-Key")))
 
 
 @app.get("/vaults/<vaultId>/invitations/<invitationId>")
@@ -185,4 +190,5 @@ def run_task(task: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "task" in event:
         return run_task(event["task"])
+    invite_once.register_context(context)
     return site.resolve(event, context)

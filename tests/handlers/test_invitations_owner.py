@@ -862,3 +862,38 @@ def test_a_warm_invitation_by_email_and_sms_takes_six_aws_requests(api: Api, wor
         "sns.Publish",
         "dynamodb.UpdateItem",
     ]
+
+
+# ============================================================== Idempotency-Key
+
+
+def test_a_retried_invitation_with_its_key_gets_the_first_answer_and_sends_nothing_again(
+    api: Api, world: World
+) -> None:
+    person_id = person(api, world.owner, world.vault_id, email="reprise@example.fr", mobile="+33699001122")
+    path, headers = world.invitations_path(person_id), {"Idempotency-Key": f"invite-{os.urandom(6).hex()}"}
+    body = {"code": "482915", "comment": "Une seule fois."}
+    outbox = Outbox.now()
+    first = ok(call(api, "POST", path, body, user=world.owner, headers=headers), 201)
+    before = state()
+    again = ok(call(api, "POST", path, body, user=world.owner, headers=headers), 201)
+    assert again == first
+    assert state() == before  # no item, no e-mail, no SMS more
+    assert len(outbox.new_emails()) == 1 and len(outbox.new_sms()) == 1
+    token = assert_link_without_code(outbox.new_emails()[0], "482915")
+    # The same key for another body is refused; another person is another request.
+    other = call(api, "POST", path, {**body, "code": "482916"}, user=world.owner, headers=headers)
+    assert (other.status, other.json()["error"]) == (422, "idempotency_key_reused")
+    assert state() == before
+    elsewhere = person(api, world.owner, world.vault_id, email="autre.reprise@example.fr")
+    assert (
+        ok(call(api, "POST", world.invitations_path(elsewhere), body, user=world.owner, headers=headers), 201)[
+            "invitationId"
+        ]
+        != first["invitationId"]
+    )
+    # The idempotency table keeps nothing the link or the code can be read from.
+    kept = [s for item in table_items("IDEMPOTENCY_TABLE") for s in strings_in(item)]
+    assert_absent([token, "482915"], kept, "the idempotency table")
+    bad = call(api, "POST", path, body, user=world.owner, headers={"Idempotency-Key": "é" * 3})
+    assert (bad.status, bad.json()["error"]) == (400, "invalid_idempotency_key")

@@ -19,6 +19,7 @@ from vault_share.adapters.sealer import Sealer
 from vault_share.dynamo import conditional_update, to_item
 from vault_share.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from vault_share.guard import secrets as guard_secrets
+from vault_share.idempotency import Idempotent, Scope
 from vault_share.invitations import delivery, emails, schedule
 from vault_share.invitations.delivery import Channels, Secrets
 from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, invitation_pk
@@ -264,6 +265,18 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     on = delivery.sent_on(link, code)
     invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels)
     return invitation_json(invitation, secrets, now)
+
+
+def _scope(request: InviteRequest) -> Scope:
+    return Scope(request.caller, request.vault_id, request.body, {"personId": request.person_id})
+
+
+def idempotent_invite(
+    table: str, sealer: Sealer, pepper: Callable[[], bytes], run: Callable[[InviteRequest], dict[str, Any]]
+) -> Idempotent[InviteRequest]:
+    """`invite` where a retried request (same Idempotency-Key, same body) gets the first answer
+    again, sealed under the invitation key (it holds the code). Built once per container."""
+    return Idempotent(table, sealer, pepper, "invite-answer", run, _scope)
 
 
 # ---------------------------------------------------------------- read, relaunch, cancel
