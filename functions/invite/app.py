@@ -21,7 +21,7 @@ from vault_share.api.public import PublicSite
 from vault_share.api.resolver import NO_STORE, json_response, make_resolver
 from vault_share.errors import DomainError
 from vault_share.guard.secrets import Pepper
-from vault_share.invitations import emails, owner, pages, recipient
+from vault_share.invitations import emails, owner, pages, recipient, reminders
 from vault_share.invitations.delivery import Channels
 from vault_share.invitations.schedule import Cadence
 from vault_share.invitations.store import InvitationStore
@@ -181,8 +181,11 @@ def accept(token: str) -> Any:
 
 def run_task(task: str) -> dict[str, Any]:
     """Scheduled work (EventBridge Scheduler input `{"task": ...}`)."""
-    logger.info("scheduled task", extra={"task": task})
-    return {"task": task, "processed": 0}
+    if task == "relaunch":
+        result = reminders.run(inviting).to_json()
+        logger.info("reminders", extra=result)
+        return {"task": task, **result}
+    raise ValueError(f"unknown task: {task}")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

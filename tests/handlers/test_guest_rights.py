@@ -134,14 +134,14 @@ def guest_routes(w: World) -> list[tuple[str, str, Any, int]]:
         ("GET", f"{w.base}/persons", None, 403),
         ("GET", f"{w.base}/persons/{w.person_id}/journal", None, 403),
         ("DELETE", f"{w.base}/links/{w.link_id}", None, 403),
-        # Invitations and the person's page are an editor's business too (invitations.owner).
-        ("GET", f"{w.base}/persons/{w.person_id}", None, 403),
-        ("PATCH", f"{w.base}/persons/{w.person_id}", {"mobile": None}, 403),
+        # Invitations and direct access are an editor's business too.
         ("POST", f"{w.base}/persons/{w.person_id}/invitations", {}, 403),
-        ("POST", f"{w.base}/persons/{w.person_id}/access", {"personalCode": "ZZZZ-ZZZZ-ZZZZ"}, 403),
         ("GET", f"{w.base}/invitations/{unknown}", None, 403),
         ("POST", f"{w.base}/invitations/{unknown}/relaunch", None, 403),
         ("DELETE", f"{w.base}/invitations/{unknown}", None, 403),
+        ("GET", f"{w.base}/persons/{w.person_id}", None, 403),
+        ("PATCH", f"{w.base}/persons/{w.person_id}", {"email": "eve@example.fr"}, 403),
+        ("POST", f"{w.base}/persons/{w.person_id}/access", {"personalCode": "ABCD-1234-EFGH"}, 403),
     ]
     for dossier_id, read, write, journal in dossiers.values():
         path = f"{w.base}/dossiers/{dossier_id}"

@@ -21,6 +21,7 @@ from moto.ses.models import ses_backends
 from vault_share import clock
 from vault_share.adapters.sealer import Sealer
 from vault_share.guard import secrets
+from vault_share.guard.secrets import Pepper
 from vault_share.invitations.delivery import Secrets, seal
 from vault_share.invitations.store import Invitation, InvitationStore, invitation_pk
 
@@ -59,9 +60,7 @@ def invite(api: Api, owner: User, *, email: str | None = None, postal: bool = Fa
     assert person.status == 201, person.body
     token, code = secrets.new_token(), secrets.new_code()
     hashed = secrets.token_hash(token)
-    pepper = boto3.client("secretsmanager", region_name=REGION).get_secret_value(
-        SecretId=os.environ["PEPPER_SECRET_ARN"]
-    )["SecretString"]
+    pepper = Pepper(os.environ["PEPPER_SECRET_ARN"])()  # as the handlers read it (cached per process)
     now = clock.now()
     invitation = Invitation(
         pk=invitation_pk(hashed),
@@ -80,7 +79,7 @@ def invite(api: Api, owner: User, *, email: str | None = None, postal: bool = Fa
         creator_email=owner.email,
         created_at=clock.iso(now),
         expires_at=clock.iso(now + timedelta(days=30)),
-        code_mac=secrets.code_mac(pepper.encode(), hashed, code),
+        code_mac=secrets.code_mac(pepper, hashed, code),
         sealed="",
         email=None if postal else (email or f"alain.{uuid.uuid4().hex[:8]}@example.fr"),
         postal_address={"line1": "12 rue des Lilas", "postalCode": "75020", "city": "Paris", "country": "France"}

@@ -162,7 +162,11 @@ def test_the_template_parameters_reach_the_invite_functions_settings() -> None:
     own = document["Resources"]["InviteFunction"]["Properties"]["Environment"]["Variables"]
     assert own.items() <= invite.environment.items()  # what the function is given, Globals' included
     # Parameters only: a resource's attribute (InvitationKey's ARN) exists once the stack is created.
-    environment = {name: str(resolver.resolve(value)) for name, value in own.items() if "Ref" in value}
+    environment = {
+        name: str(resolver.resolve(value))
+        for name, value in own.items()
+        if "Ref" in value and value["Ref"] in parameters
+    }
     settings = Settings.model_validate({**os.environ, **environment})
     assert Cadence.of(settings) == Cadence(timedelta(days=4), 2, timedelta(days=30))
 
