@@ -56,11 +56,14 @@ def test_the_invite_function_touches_letters_only_and_the_named_secret() -> None
         ("s3:PutObject", "${DocumentsBucket.Arn}/letters/*"),
         ("s3:GetObject", "${DocumentsBucket.Arn}/letters/*"),
     }
-    (secret,) = [
-        g
-        for g in grants_of("InviteFunction")
-        if "secretsmanager:GetSecretValue" in g.actions and any("PrintProvider" in r for r in g.resources)
-    ]
+    readers = {
+        g.statement["Sid"]: g for g in grants_of("InviteFunction") if "secretsmanager:GetSecretValue" in g.actions
+    }
+    # The code pepper (invitations.owner) and the print provider's credentials, nothing else.
+    assert set(readers) == {"Pepper", "PrintProviderCredentials"}
+    assert readers["Pepper"].actions == ["secretsmanager:GetSecretValue"]
+    assert readers["Pepper"].resources == ["${PepperSecret}"]
+    secret = readers["PrintProviderCredentials"]
     assert secret.actions == ["secretsmanager:GetSecretValue"]
     assert secret.resources == [
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${PrintProviderSecretName}-??????"

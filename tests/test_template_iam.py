@@ -545,6 +545,9 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
         invitee = as_("VaultFunction", "POST", f"{base}/persons", contact, 201)["personId"]
         person_path = f"{base}/persons/{invitee}"
         invited = as_("InviteFunction", "POST", f"{person_path}/invitations", {"dossierIds": [dossier]}, 201)
+        for _ in range(2):  # the second answer is the replay
+            key = {"Idempotency-Key": "iam-invite"}
+            as_("InviteFunction", "POST", f"{person_path}/invitations", {"code": "123456"}, 201, headers=key)
         invitation = f"{base}/invitations/{invited['invitationId']}"
         as_("InviteFunction", "GET", invitation)
         clock.advance(3601)
@@ -555,6 +558,20 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
         as_("InviteFunction", "DELETE", invitation, status=204)
         as_("InviteFunction", "GET", person_path)
         as_("InviteFunction", "PATCH", person_path, {"mobile": None})
+        address = {"line1": "12 rue des Lilas", "postalCode": "75011", "city": "Paris"}
+        by_post = {"firstName": "Paul", "lastName": "Bernard", "postalAddress": address}
+        by_post_id = as_("VaultFunction", "POST", f"{base}/persons", by_post, 201)["personId"]
+        as_("InviteFunction", "POST", f"{base}/persons/{by_post_id}/invitations", {}, 201)
+        # Direct access: the account holder's personal code, given to the owner.
+        holder = new_user("holder")
+        current.append("VaultFunction")
+        try:
+            code = api.call("GET", "/me", user=holder).json()["personalCode"]
+        finally:
+            current.clear()
+        access = {"personalCode": code, "dossierIds": [dossier]}
+        as_("InviteFunction", "POST", f"{base}/persons/{by_post_id}/access", access, 201)
+        as_("InviteFunction", "POST", f"{base}/persons/{by_post_id}/access", {"personalCode": "ZZZZ-ZZZZ-ZZZZ"}, 404)
 
         current.append("NotifyFunction")
         try:

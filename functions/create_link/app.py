@@ -17,7 +17,7 @@ from vault_share.api.params import Cursor, Limit, PathId
 from vault_share.api.resolver import json_response, make_resolver
 from vault_share.guard.secrets import Pepper
 from vault_share.links import owner
-from vault_share.links.idempotency import IdempotentCreate
+from vault_share.links.idempotency import idempotent_create
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import LinkStore
 from vault_share.pagination import DEFAULT_PAGE
@@ -32,7 +32,7 @@ app = make_resolver()
 settings = get_settings()
 links = LinkStore(client("dynamodb"), settings.shares_table)
 pepper = Pepper(settings.pepper_secret_arn)
-create = IdempotentCreate(
+create = idempotent_create(
     settings.idempotency_table,
     Sealer(client("kms"), settings.idempotency_key_arn),
     pepper,

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.accounts import Accounts
 from vault_share.adapters.aws import client
 from vault_share.adapters.id_tokens import IdTokens, jwks_url
+from vault_share.adapters.letters import LetterPost, LetterStore, print_provider
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
 from vault_share.adapters.sms import SmsSender
@@ -47,11 +48,25 @@ inviting = owner.Inviting(
     channels=Channels(
         mailer=mailer,
         sms=SmsSender(client("sns"), settings.sms_sender_id),
+        letters=LetterPost(
+            LetterStore(client("s3"), settings.documents_bucket),
+            # No Secrets Manager client while letters wait for the manual print step (the default).
+            print_provider(
+                settings.print_provider,
+                settings.print_provider_secret,
+                client("secretsmanager") if settings.print_provider != "none" else None,
+            ),
+            settings.letter_cost_cents,
+        ),
     ),
     cadence=Cadence.of(settings),
     dynamodb=dynamodb,
     vault_table=settings.vault_table,
     shares_table=settings.shares_table,
+)
+# A retried invitation (same Idempotency-Key) gets its first answer; `inviting` is read when it runs.
+invite_once = owner.idempotent_invite(
+    settings.idempotency_table, sealer, pepper, lambda request: owner.invite(request, inviting)
 )
 
 public = recipient.Recipient(
@@ -82,7 +97,8 @@ def caller() -> Caller:
 
 @app.post("/vaults/<vaultId>/persons/<personId>/invitations")
 def invite(vaultId: PathId, personId: PathId, body: Annotated[owner.CreateInvitation, Body()]) -> Any:  # noqa: N803
-    return json_response(201, owner.invite(owner.InviteRequest(caller(), vaultId, personId, body), inviting))
+    request = owner.InviteRequest(caller(), vaultId, personId, body)
+    return json_response(201, invite_once(request, app.current_event.headers.get("Idempotency-Key")))
 
 
 @app.get("/vaults/<vaultId>/invitations/<invitationId>")
@@ -177,4 +193,5 @@ def run_task(task: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "task" in event:
         return run_task(event["task"])
+    invite_once.register_context(context)
     return site.resolve(event, context)

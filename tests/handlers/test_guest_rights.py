@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 from vault_share import ids
 from vault_share.errors import Conflict, NotFound, Unprocessable
 from vault_share.vault import models as m
@@ -373,3 +374,18 @@ def test_admission_never_overwrites_another_item_under_the_home_id(world: World,
         assert raw_items(world.vault_id, [m.dossier_sk(home_id), m.member_sk(user.user_id)]) == before
     finally:
         squatter.delete()
+
+
+def test_an_admission_is_one_request(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The acceptance's budget (accept.aws_requests <= 5) counts it as one: no read before the write."""
+    made: list[str] = []
+    original = BaseClient._make_api_call
+
+    def spy(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        made.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", spy)
+    user = new_user("counted")
+    admit_guest(world.vault_id, VAULT_NAME, guest_of(user), [world.granted, world.public], WELCOME, "o")
+    assert made == ["TransactWriteItems"]

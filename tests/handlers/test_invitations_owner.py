@@ -15,12 +15,13 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import zxingcpp
 from moto.sns.models import sns_backends
 from vault_share import clock
 from vault_share.adapters.mailer import Email, Mailer
@@ -41,6 +42,8 @@ from tests.handlers.test_links import (
 )
 from tests.handlers.test_links_attacks import captured_logs
 from tests.handlers.test_notify import SharesStream, notify
+from tests.unit.test_invitation_letter import raw_streams
+from tests.unit.test_invitation_letter import read as read_pdf
 
 BASE_URL = "https://api.vault-share.test/v1"
 INVITE_URL = re.compile(r"https://api\.vault-share\.test/v1/invite/(?P<token>[A-Za-z0-9_-]{22,})")
@@ -101,6 +104,28 @@ def person(api: Api, owner: User, vault_id: str, **contact: Any) -> str:
 def ok(result: HttpResult, status: int = 200) -> Any:
     assert result.status == status, f"expected {status}, got {result.status}: {result.body[:500]}"
     return result.json() if result.body else None
+
+
+def at_once(count: int, request: Callable[[int], HttpResult]) -> list[HttpResult]:
+    """`count` requests released together, DynamoDB's conditions atomic as in AWS (moto's are not)."""
+    undo = isolation.atomic_dynamodb()
+    barrier = threading.Barrier(count)
+    results: list[HttpResult] = []
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=30)
+        results.append(request(i))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        undo()
+    assert len(results) == count
+    return results
 
 
 # ============================================================== what the channels carried
@@ -411,25 +436,12 @@ def test_concurrent_relaunches_send_once(api: Api, world: World) -> None:
     person_id = person(api, world.owner, world.vault_id, email="concurrence@example.fr", mobile="+33655667788")
     first = invite(api, world, person_id)
     clock.advance(3601)
-    undo = isolation.atomic_dynamodb()
-    barrier = threading.Barrier(6)
-    statuses: list[int] = []
     outbox = Outbox.now()
     try:
-
-        def run() -> None:
-            barrier.wait(timeout=30)
-            statuses.append(call(api, "POST", f"{first.path}/relaunch", user=world.owner).status)
-
-        threads = [threading.Thread(target=run) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results = at_once(6, lambda _: call(api, "POST", f"{first.path}/relaunch", user=world.owner))
     finally:
-        undo()
         clock.reset()
-    assert sorted(statuses) == [200] + [429] * 5
+    assert sorted(r.status for r in results) == [200] + [429] * 5
     assert len([m for m in outbox.new_emails() if m["to"] == ["concurrence@example.fr"]]) == 1
     assert len([s for s in outbox.new_sms() if s["to"] == "+33655667788"]) == 1
 
@@ -696,23 +708,8 @@ def test_more_than_ten_wrong_personal_codes_an_hour_are_refused_even_concurrentl
     person_id = person(api, owner, vault_id, email="cible@example.fr")
     right = personal_code(api, new_user("cible"))
     path = access_path(local, person_id)
-    undo = isolation.atomic_dynamodb()
-    barrier = threading.Barrier(16)
-    answers: list[tuple[int, str]] = []
-    try:
-
-        def guess(i: int) -> None:
-            barrier.wait(timeout=30)
-            result = call(api, "POST", path, {"personalCode": f"ZZZZ-ZZZZ-{i:04d}"}, user=owner)
-            answers.append((result.status, result.json()["error"]))
-
-        threads = [threading.Thread(target=guess, args=(i,)) for i in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        undo()
+    results = at_once(16, lambda i: call(api, "POST", path, {"personalCode": f"ZZZZ-ZZZZ-{i:04d}"}, user=owner))
+    answers = [(r.status, r.json()["error"]) for r in results]
     assert sorted(answers) == [(404, "personal_code_unknown")] * 10 + [(429, "too_many_personal_codes")] * 6
     # Counted before the look-up: the right code is refused too, until the hour is over.
     refused = call(api, "POST", path, {"personalCode": right}, user=owner)
@@ -751,3 +748,152 @@ def test_no_personal_code_in_any_log_line_or_table(api: Api, world: World, capfd
     raw = [code, code.replace("-", ""), wrong, wrong.replace("-", "")]
     assert_absent(raw, [logs.getvalue(), out, err], "a log line")
     assert_absent(raw, [s for item in table_items("SHARES_TABLE") for s in strings_in(item)], "the shares table")
+
+
+# ============================================================== letters
+
+
+def letters_of(vault_id: str, invitation_id: str) -> dict[str, bytes]:
+    """The letter PDFs stored for an invitation, by key."""
+    s3, bucket = aws_client("s3"), os.environ["DOCUMENTS_BUCKET"]
+    prefix = f"letters/{vault_id}/{invitation_id}/"
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    keys = [o["Key"] for o in listed if o["Key"].endswith(".pdf")]
+    return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in sorted(keys)}
+
+
+def assert_letter_without_code(pdf: bytes, code: str) -> str:
+    """One A4 page whose QR code decodes to the invitation URL; the code nowhere. Answers the token."""
+    page = read_pdf(pdf)
+    ((image, _),) = page.images
+    (decoded,) = zxingcpp.read_barcodes(image)
+    match = INVITE_URL.fullmatch(decoded.text)
+    assert match, decoded.text
+    assert code not in page.text and code.encode() not in raw_streams(pdf)
+    assert not SIX_DIGITS.search(page.flat.replace(decoded.text, ""))
+    return match["token"]
+
+
+@pytest.mark.parametrize(("mobile", "code_channel"), [("+33677889900", "sms"), (None, "phone")])
+def test_letter_link_by_post_code_by_sms_or_phone(
+    api: Api, world: World, mobile: str | None, code_channel: str
+) -> None:
+    contact = {"postalAddress": ADDRESS, **({"mobile": mobile} if mobile else {})}
+    person_id = person(api, world.owner, world.vault_id, **contact)
+    invited = invite(api, world, person_id, {"comment": "Votre accès au coffre."})
+    answer = invited.answer
+    assert (answer["status"], answer["linkChannel"], answer["codeChannel"]) == ("pending", "postal", code_channel)
+    assert answer["postal"] == {"costCents": 182, "letters": 1, "status": "queued"}
+    code_status = "sent" if mobile else "not_applicable"
+    assert answer["channels"] == {"link": {"status": "queued"}, "code": {"status": code_status}}
+    assert invited.emails == []
+    ((key, pdf),) = letters_of(world.vault_id, answer["invitationId"]).items()
+    assert key.endswith("/0.pdf")
+    record = aws_client("s3").get_object(Bucket=os.environ["DOCUMENTS_BUCKET"], Key=key.replace(".pdf", ".json"))
+    assert answer["code"] not in record["Body"].read().decode()
+    token = assert_letter_without_code(pdf, answer["code"])
+    assert "DUPONT" in read_pdf(pdf).text and "Votre accès au coffre." in read_pdf(pdf).flat
+    if mobile:
+        (sms,) = invited.sms
+        assert sms["to"] == mobile and token not in sms["text"]
+        assert_code_without_link(sms, answer["code"])
+    else:
+        assert invited.sms == []
+    assert ok(call(api, "GET", invited.path, user=world.owner))["postal"] == answer["postal"]
+
+
+def test_a_postal_relaunch_sends_a_new_letter_and_pays_again(api: Api, world: World) -> None:
+    person_id = person(api, world.owner, world.vault_id, postalAddress=ADDRESS)
+    first = invite(api, world, person_id)
+    clock.advance(3601)
+    try:
+        again = ok(call(api, "POST", f"{first.path}/relaunch", user=world.owner))
+    finally:
+        clock.reset()
+    assert again["relaunchCount"] == 1
+    assert again["postal"] == {"costCents": 364, "letters": 2, "status": "queued"}
+    letters = letters_of(world.vault_id, first.answer["invitationId"])
+    assert [k.rsplit("/", 1)[1] for k in letters] == ["0.pdf", "1.pdf"]
+    tokens = {assert_letter_without_code(pdf, first.answer["code"]) for pdf in letters.values()}
+    assert len(tokens) == 1  # the same link
+
+
+def test_an_address_la_poste_cannot_read_is_refused_before_anything(api: Api, world: World) -> None:
+    person_id = person(api, world.owner, world.vault_id, postalAddress={**ADDRESS, "postalCode": "7501"})
+    before = state()
+    result = call(api, "POST", world.invitations_path(person_id), {"mobile": "+33688990011"}, user=world.owner)
+    assert (result.status, result.json()["error"]) == (422, "postal_address_unusable")
+    assert "Code postal" in result.json()["message"]
+    assert state() == before
+    assert ok(call(api, "GET", world.person_path(person_id), user=world.owner))["mobile"] is None
+
+
+# ============================================================== requests per invitation
+
+
+def aws_requests(run: Callable[[], Any]) -> list[str]:
+    """The AWS operations `run` makes, in order."""
+    from botocore.client import BaseClient
+
+    made: list[str] = []
+    original = BaseClient._make_api_call
+
+    def spy(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        made.append(f"{client.meta.service_model.service_name}.{operation}")
+        return original(client, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", spy)
+        run()
+    return made
+
+
+def test_a_warm_invitation_by_email_and_sms_takes_six_aws_requests(api: Api, world: World) -> None:
+    """The issue's budget (invite.aws_requests <= 6): read the vault, seal, write, send twice, record."""
+    warm = person(api, world.owner, world.vault_id, email="chaud@example.fr", mobile=MOBILE)
+    invite(api, world, warm)  # the container, its clients and the pepper are warm after this
+    person_id = person(api, world.owner, world.vault_id, email="compte@example.fr", mobile=MOBILE)
+    made = aws_requests(lambda: invite(api, world, person_id, {"dossierIds": world.dossiers}))
+    assert made == [
+        "dynamodb.BatchGetItem",
+        "kms.Encrypt",
+        "dynamodb.PutItem",
+        "ses.SendRawEmail",
+        "sns.Publish",
+        "dynamodb.UpdateItem",
+    ]
+
+
+# ============================================================== Idempotency-Key
+
+
+def test_a_retried_invitation_with_its_key_gets_the_first_answer_and_sends_nothing_again(
+    api: Api, world: World
+) -> None:
+    person_id = person(api, world.owner, world.vault_id, email="reprise@example.fr", mobile="+33699001122")
+    path, headers = world.invitations_path(person_id), {"Idempotency-Key": f"invite-{os.urandom(6).hex()}"}
+    body = {"code": "482915", "comment": "Une seule fois."}
+    outbox = Outbox.now()
+    first = ok(call(api, "POST", path, body, user=world.owner, headers=headers), 201)
+    before = state()
+    again = ok(call(api, "POST", path, body, user=world.owner, headers=headers), 201)
+    assert again == first
+    assert state() == before  # no item, no e-mail, no SMS more
+    assert len(outbox.new_emails()) == 1 and len(outbox.new_sms()) == 1
+    token = assert_link_without_code(outbox.new_emails()[0], "482915")
+    # The same key for another body is refused; another person is another request.
+    other = call(api, "POST", path, {**body, "code": "482916"}, user=world.owner, headers=headers)
+    assert (other.status, other.json()["error"]) == (422, "idempotency_key_reused")
+    assert state() == before
+    elsewhere = person(api, world.owner, world.vault_id, email="autre.reprise@example.fr")
+    assert (
+        ok(call(api, "POST", world.invitations_path(elsewhere), body, user=world.owner, headers=headers), 201)[
+            "invitationId"
+        ]
+        != first["invitationId"]
+    )
+    # The idempotency table keeps nothing the link or the code can be read from.
+    kept = [s for item in table_items("IDEMPOTENCY_TABLE") for s in strings_in(item)]
+    assert_absent([token, "482915"], kept, "the idempotency table")
+    bad = call(api, "POST", path, body, user=world.owner, headers={"Idempotency-Key": "é" * 3})
+    assert (bad.status, bad.json()["error"]) == (400, "invalid_idempotency_key")

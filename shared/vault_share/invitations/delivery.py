@@ -15,17 +15,19 @@ Owner routes (invitations.owner) and scheduled reminders share this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
 from vault_share import clock
+from vault_share.adapters.letters import LetterId, LetterPost
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
 from vault_share.adapters.sms import SmsSender
 from vault_share.invitations import emails, sms
+from vault_share.invitations.letter import InvitationLetter, letter_pdf, letter_text, postal_address
 from vault_share.invitations.store import Invitation, InvitationStore
 from vault_share.settings import get_settings
 
@@ -116,6 +118,7 @@ class Channels:
 
     mailer: Mailer
     sms: SmsSender
+    letters: LetterPost
 
 
 @dataclass(frozen=True)
@@ -136,32 +139,69 @@ def attempt(subject_id: str, channel: str, send: Callable[[], str]) -> str:
         return FAILED
 
 
-def send(invitation: Invitation, secrets: Secrets, on: list[str], channels: Channels, reminder: bool) -> Sent:
-    """Send the link and the code on the channels of `on`, claimed by the caller: each on its own
-    channel, never together."""
+def send(invitation: Invitation, secrets: Secrets, number: int, on: list[str], channels: Channels) -> Sent:
+    """Send `number` of the link and the code on the channels of `on`, claimed by the caller: each
+    on its own channel, never together. What a channel fails on (building its message included)
+    leaves it `failed`."""
     statuses: dict[str, str] = {}
-    expires = clock.parse_iso(invitation.expires_at)
+    letter_cents: int | None = None
+    subject = invitation.invitation_id
     if LINK in on and invitation.link_channel == "email":
-        email = emails.invitation_email(
-            to=invitation.email or "",
-            vault_name=invitation.vault_name,
-            url=invite_url(secrets.token),
-            expires_at=expires,
-            code_channel="sms" if invitation.code_channel == "sms" else "phone",
-            comment=invitation.comment,
-            reminder=reminder,
-        )
+        statuses[LINK] = attempt(subject, "email", lambda: _email(invitation, secrets, number, channels.mailer))
+    if LINK in on and invitation.link_channel == "postal":
+        paid: list[int] = []
         statuses[LINK] = attempt(
-            invitation.invitation_id,
-            "email",
-            lambda: done(channels.mailer.send(email, from_name=from_name(invitation))),
+            subject, "postal", lambda: _letter(invitation, secrets, number, channels.letters, paid)
         )
+        letter_cents = sum(paid)
     if CODE in on and invitation.code_channel == "sms":
-        text = sms.code_sms(invitation.vault_name, secrets.code, expires)
-        statuses[CODE] = attempt(
-            invitation.invitation_id, "sms", lambda: done(channels.sms.send(invitation.mobile or "", text))
-        )
-    return Sent(statuses)
+        statuses[CODE] = attempt(subject, "sms", lambda: _sms(invitation, secrets, channels.sms))
+    return Sent(statuses, letter_cents)
+
+
+def _email(invitation: Invitation, secrets: Secrets, number: int, mailer: Mailer) -> str:
+    email = emails.invitation_email(
+        to=invitation.email or "",
+        vault_name=invitation.vault_name,
+        url=invite_url(secrets.token),
+        expires_at=clock.parse_iso(invitation.expires_at),
+        code_channel="sms" if invitation.code_channel == "sms" else "phone",
+        comment=invitation.comment,
+        reminder=number > 0,
+    )
+    return done(mailer.send(email, from_name=from_name(invitation)))
+
+
+def _sms(invitation: Invitation, secrets: Secrets, sender: SmsSender) -> str:
+    text = sms.code_sms(invitation.vault_name, secrets.code, clock.parse_iso(invitation.expires_at))
+    return done(sender.send(invitation.mobile or "", text))
+
+
+def letter_recipient(first_name: str, last_name: str, address: Mapping[str, Any]) -> dict[str, Any]:
+    """Whom an invitation's letters go to (its `postalAddress`): the name and the address fields, as
+    the person had them when invited; ValueError (French) if La Poste's standard cannot write it."""
+    postal_address(first_name, last_name, address)
+    return {"firstName": first_name, "lastName": last_name, **{k: v for k, v in address.items() if v is not None}}
+
+
+def _letter(invitation: Invitation, secrets: Secrets, number: int, post: LetterPost, paid: list[int]) -> str:
+    """A new letter (the n-th of the invitation), stored and handed to the print step; `paid`
+    gets its cost once it is queued or sent."""
+    to = invitation.postal_address or {}
+    letter = InvitationLetter(
+        vault_name=invitation.vault_name,
+        first_name=str(to.get("firstName", "")),
+        last_name=str(to.get("lastName", "")),
+        address=to,
+        url=invite_url(secrets.token),
+        expires_at=clock.parse_iso(invitation.expires_at),
+        comment=invitation.comment,
+        email_required=invitation.email_required,
+    )
+    record = post.send(LetterId(invitation.vault_id, invitation.invitation_id, number), letter_pdf(letter), to,
+                       letter_text(letter))  # fmt: skip
+    paid.append(record.cost_cents)
+    return record.status
 
 
 SENDER_NAME = "vault-share"
@@ -184,6 +224,6 @@ def deliver(
     each channel did; the invitation as it now is."""
     if not on:
         return invitation
-    sent = send(invitation, secrets, on, channels, reminder=number > 0)
+    sent = send(invitation, secrets, number, on, channels)
     recorded = store.record_sends(invitation.pk, number, sent.statuses, sent.letter_cents)
     return recorded.invitation or invitation

@@ -19,6 +19,7 @@ from vault_share.adapters.sealer import Sealer
 from vault_share.dynamo import conditional_update, to_item
 from vault_share.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from vault_share.guard import secrets as guard_secrets
+from vault_share.idempotency import Idempotent, Scope
 from vault_share.invitations import delivery, emails, schedule
 from vault_share.invitations.delivery import Channels, Secrets
 from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, invitation_pk
@@ -137,6 +138,18 @@ def _load(inviting: Inviting, caller: Caller, vault_id: str, person_id: str, dos
     return Invitee(member, m.PersonItem.from_raw_data(person_item), dossiers)
 
 
+def _letter_recipient(person: m.PersonItem) -> dict[str, Any]:
+    """Whom the letters go to; 422 when La Poste's standard cannot write the address."""
+    address = service.person_json(person)["postalAddress"]
+    try:
+        return delivery.letter_recipient(person.first_name, person.last_name, address)
+    except ValueError as exc:
+        raise Unprocessable(
+            f"{exc} Corrigez l'adresse postale de la personne pour l'inviter par courrier.",
+            code="postal_address_unusable",
+        ) from None
+
+
 def _person_name(person: m.PersonItem) -> str:
     return f"{person.last_name.upper()} {person.first_name}"
 
@@ -203,6 +216,8 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     body, caller = request.body, request.caller
     invitee = _load(inviting, caller, request.vault_id, request.person_id, body.dossier_ids)
     person = invitee.person
+    link = delivery.link_channel(person.email, person.postal_address)
+    recipient = _letter_recipient(person) if link == "postal" else None
     if body.mobile is not None and body.mobile != person.mobile:
         person = service.set_contact(request.vault_id, person.person_id, UpdatePerson(mobile=body.mobile))
     # The home page is made when the guest is admitted (vault.guests, at acceptance), under an id
@@ -212,7 +227,6 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     secrets = Secrets(guard_secrets.new_token(), body.code or guard_secrets.new_code())
     hashed = guard_secrets.token_hash(secrets.token)
     invitation_id = ids.new_id()
-    link = delivery.link_channel(person.email, person.postal_address)
     code = delivery.code_channel(person.mobile)
     status = "pending" if link != "none" else "not_sent"
     moment = clock.now()
@@ -240,7 +254,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         sealed=delivery.seal(inviting.sealer, request.vault_id, invitation_id, secrets),
         email=person.email,
         mobile=person.mobile,
-        postal_address=service.person_json(person)["postalAddress"],
+        postal_address=recipient,
         welcome=body.welcome,
         comment=body.comment,
         postal={"costCents": 0, "letters": 0, "status": delivery.QUEUED} if link == "postal" else None,
@@ -251,6 +265,18 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     on = delivery.sent_on(link, code)
     invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels)
     return invitation_json(invitation, secrets, now)
+
+
+def _scope(request: InviteRequest) -> Scope:
+    return Scope(request.caller, request.vault_id, request.body, {"personId": request.person_id})
+
+
+def idempotent_invite(
+    table: str, sealer: Sealer, pepper: Callable[[], bytes], run: Callable[[InviteRequest], dict[str, Any]]
+) -> Idempotent[InviteRequest]:
+    """`invite` where a retried request (same Idempotency-Key, same body) gets the first answer
+    again, sealed under the invitation key (it holds the code). Built once per container."""
+    return Idempotent(table, sealer, pepper, "invite-answer", run, _scope)
 
 
 # ---------------------------------------------------------------- read, relaunch, cancel

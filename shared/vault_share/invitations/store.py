@@ -15,7 +15,9 @@
 | status               | pending, not_sent, accepting (a moment), accepted, expired,       |
 |                      |   cancelled, locked                                               |
 | linkChannel          | email, postal or none; codeChannel: sms or phone                  |
-| channels             | {"link": {"status"}, "code": {"status"}}                          |
+| channels             | {"link": {"status", "send"}, "code": {"status", "send"}}: `send`, |
+|                      |   the send each channel was last claimed for (see "sends" below)  |
+| postalAddress        | by letter: the letters' recipient (firstName, lastName, address)  |
 | postal               | {"costCents", "letters", "status"} when the link goes by letter   |
 
 The journal reads these items from the stream (vault_share.journal.events).

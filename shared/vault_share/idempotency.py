@@ -1,0 +1,127 @@
+"""`Idempotency-Key` on a create (a link, an invitation), with Powertools idempotency (DynamoDB-backed).
+
+A retried request (same caller, vault, resource and key, same body) gets the first answer again;
+the same key with another body is 422, a retry while the first is running 409. The stored
+answer is sealed under a KMS key that only the function using it may use (adapters.sealer): the
+idempotency table holds nothing from which a live token or code can be rebuilt, not even with
+the pepper. The stored hash of the request covers a MAC of a typed code, not the code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from vault_share.adapters.sealer import Sealer
+from vault_share.errors import BadRequest, Conflict, Unprocessable
+from vault_share.guard import secrets
+from vault_share.vault.access import Caller
+
+KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
+RETRY_WINDOW_SECONDS = 24 * 3600
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a request is, for its key: who asks, in which vault, on what, with which body."""
+
+    caller: Caller
+    vault_id: str
+    body: BaseModel
+    resource: dict[str, str] = field(default_factory=dict)  # e.g. {"dossierId": ...}
+
+
+def _context(purpose: str, data: dict[str, Any]) -> dict[str, str]:
+    """KMS encryption context: a sealed answer opens only for the same purpose, caller and vault."""
+    return {"purpose": purpose, "userId": data["userId"], "vaultId": data["vaultId"]}
+
+
+class Idempotent(Generic[R]):
+    """A create where a retried request gets the first answer again. Built once per container:
+    `run` is the use case wired to its stores and channels, `scope` tells what a request is."""
+
+    def __init__(
+        self,
+        table: str,
+        sealer: Sealer,
+        pepper: Callable[[], bytes],
+        purpose: str,
+        run: Callable[[R], dict[str, Any]],
+        scope: Callable[[R], Scope],
+    ) -> None:
+        self._config = IdempotencyConfig(
+            event_key_jmespath="[purpose, userId, vaultId, resource, key]",
+            payload_validation_jmespath="body",
+            expires_after_seconds=RETRY_WINDOW_SECONDS,
+            raise_on_no_idempotency_key=True,
+        )
+        self._sealer = sealer
+        self._pepper = pepper
+        self._purpose = purpose
+        self._run = run
+        self._scope = scope
+
+        @idempotent_function(
+            data_keyword_argument="data",
+            persistence_store=DynamoDBPersistenceLayer(table_name=table),
+            config=self._config,
+        )
+        def sealed_run(data: dict[str, Any], request: Any) -> dict[str, str]:
+            return {"sealed": self._sealer.seal(self._run(request), _context(self._purpose, data))}
+
+        self._sealed_run = sealed_run
+
+    def register_context(self, context: LambdaContext) -> None:
+        """Lets Powertools expire an in-progress record when the function times out."""
+        self._config.register_lambda_context(context)
+
+    def __call__(self, request: R, idempotency_key: str | None) -> dict[str, Any]:
+        if idempotency_key is None:
+            return self._run(request)
+        if not KEY_PATTERN.match(idempotency_key):
+            raise BadRequest(
+                "En-tête Idempotency-Key invalide (1 à 128 caractères imprimables).", code="invalid_idempotency_key"
+            )
+        scope = self._scope(request)
+        data = {
+            "purpose": self._purpose,
+            "key": idempotency_key,
+            "userId": scope.caller.user_id,
+            "vaultId": scope.vault_id,
+            "resource": scope.resource,
+            "body": self._fingerprint(scope.body),
+        }
+        try:
+            stored = self._sealed_run(data=data, request=request)
+        except IdempotencyValidationError:
+            raise Unprocessable(
+                "Cette clé Idempotency-Key a déjà servi pour une autre demande.", code="idempotency_key_reused"
+            ) from None
+        except IdempotencyAlreadyInProgressError:
+            raise Conflict("Une demande identique est en cours, réessayez.", code="request_in_progress") from None
+        return self._sealer.unseal(stored["sealed"], _context(self._purpose, data))
+
+    def _fingerprint(self, body: BaseModel) -> dict[str, Any]:
+        """The body as the retry check sees it (its hash is stored). A typed code is a MAC under
+        the pepper: a plain hash of six digits would give the code away to anyone reading the
+        table, by trying the million candidates."""
+        fingerprint = body.model_dump(mode="json", by_alias=True)
+        if fingerprint.get("code") is not None:
+            fingerprint["code"] = secrets.code_mac(self._pepper(), "idempotency", str(fingerprint["code"]))
+        return fingerprint
