@@ -28,10 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vault_share.dynamo import Outcome, conditional_update, from_item, to_item
+from vault_share.dynamo import Outcome, from_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
+from vault_share.shares import SharesStore
 
 # The right code moves an invitation to `accepting`, not yet `accepted`: the account and the guest's
 # access are made next (Cognito and the vault table share no transaction with this item), then
@@ -167,17 +168,12 @@ class Changed:
         return cls(_invitation(outcome.new or outcome.old), outcome.applied)
 
 
-class InvitationStore:
+class InvitationStore(SharesStore[Invitation]):
     def __init__(self, dynamodb: Any, table: str) -> None:
-        self._ddb = dynamodb
-        self._table = table
+        super().__init__(dynamodb, table, "INVITATION", Invitation.of)
 
     def _update(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Changed:
-        return Changed.of(
-            conditional_update(
-                self._ddb, self._table, {"pk": pk}, update, condition, values, {"#status": "status", **names}
-            )
-        )
+        return Changed.of(self._change(pk, update, condition, values, **names))
 
     # ---------------------------------------------------------------- writes
 
@@ -196,7 +192,7 @@ class InvitationStore:
             gsi2sk=f"{invitation.created_at}#{invitation.invitation_id}",
             ttl=ttl,
         )
-        self._ddb.put_item(TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)")
+        self._put_new(values)
 
     def accept(self, pk: str, mac: str, now: str) -> tuple[str, Invitation | None]:
         """The one conditional write that judges a validation code (vault_share.guard.attempts):
@@ -268,22 +264,6 @@ class InvitationStore:
         )
 
     # ---------------------------------------------------------------- reads
-
-    def get(self, pk: str) -> Invitation | None:
-        item = self._ddb.get_item(TableName=self._table, Key={"pk": {"S": pk}}).get("Item")
-        return Invitation.of(from_item(item)) if item else None
-
-    def by_id(self, vault_id: str, invitation_id: str) -> Invitation | None:
-        items = self._ddb.query(
-            TableName=self._table,
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :pk AND gsi1sk = :sk",
-            ExpressionAttributeValues={
-                ":pk": {"S": f"VAULT#{vault_id}"},
-                ":sk": {"S": f"INVITATION#{invitation_id}"},
-            },
-        )["Items"]
-        return Invitation.of(from_item(items[0])) if items else None
 
     def latest_for_person(self, vault_id: str, person_id: str) -> Invitation | None:
         partition = person_partition(vault_id, person_id)

@@ -26,10 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vault_share.dynamo import Outcome, conditional_update, from_item, to_item
+from vault_share.dynamo import Outcome, from_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
+from vault_share.shares import SharesStore
 
 LINK = Guard(open="active", success="used", expiry_partition="LINK")
 # Links stay readable in the owner's list a year after they expire.
@@ -145,15 +146,9 @@ class Changed:
         return cls(_link(outcome.new or outcome.old), outcome.applied)
 
 
-class LinkStore:
+class LinkStore(SharesStore[Link]):
     def __init__(self, dynamodb: Any, table: str) -> None:
-        self._ddb = dynamodb
-        self._table = table
-
-    def _update(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Outcome:
-        return conditional_update(
-            self._ddb, self._table, {"pk": pk}, update, condition, values, {"#status": "status", **names}
-        )
+        super().__init__(dynamodb, table, "LINK", Link.of)
 
     # ---------------------------------------------------------------- writes
 
@@ -168,7 +163,7 @@ class LinkStore:
             gsi2sk=f"{link.created_at}#{link.link_id}",
             ttl=ttl,
         )
-        self._ddb.put_item(TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)")
+        self._put_new(values)
 
     def unlock(self, pk: str, mac: str, now: str, grant_hash: str, downloads_expire_at: str) -> Attempted:
         """The one conditional write that judges a code (vault_share.guard.attempts)."""
@@ -178,7 +173,7 @@ class LinkStore:
 
     def record_fetch(self, pk: str, document_id: str, grant_hash: str, now: str) -> Link | None:
         """Count one fetch of a document inside the download window; None if not allowed."""
-        outcome = self._update(
+        outcome = self._change(
             pk,
             "SET documents.#doc.downloadedAt = if_not_exists(documents.#doc.downloadedAt, :now), "
             "documents.#doc.lastFetchedAt = :now ADD documents.#doc.fetchCount :one",
@@ -191,7 +186,7 @@ class LinkStore:
     def revoke(self, pk: str, user_id: str, now: str) -> Changed:
         """Active (not expired, not locked) -> revoked."""
         return Changed.of(
-            self._update(
+            self._change(
                 pk,
                 "SET #status = :revoked, revokedAt = :now, revokedBy = :user REMOVE expiryPk",
                 "#status = :active AND expiresAt > :now AND failedAttempts < :max",
@@ -202,7 +197,7 @@ class LinkStore:
     def end_downloads(self, pk: str, user_id: str, now: str) -> Changed:
         """A used link's download window ends now (the owner's revoke): the next fetch is refused."""
         return Changed.of(
-            self._update(
+            self._change(
                 pk,
                 "SET downloadsExpireAt = :now, revokedAt = :now, revokedBy = :user",
                 "#status = :used AND downloadsExpireAt > :now",
@@ -211,19 +206,6 @@ class LinkStore:
         )
 
     # ---------------------------------------------------------------- reads
-
-    def get(self, pk: str) -> Link | None:
-        item = self._ddb.get_item(TableName=self._table, Key={"pk": {"S": pk}}).get("Item")
-        return Link.from_item(item) if item else None
-
-    def by_id(self, vault_id: str, link_id: str) -> Link | None:
-        items = self._ddb.query(
-            TableName=self._table,
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :pk AND gsi1sk = :sk",
-            ExpressionAttributeValues={":pk": {"S": f"VAULT#{vault_id}"}, ":sk": {"S": f"LINK#{link_id}"}},
-        )["Items"]
-        return Link.from_item(items[0]) if items else None
 
     def for_dossier(
         self, vault_id: str, dossier_id: str, limit: int, cursor: str | None
