@@ -5,11 +5,20 @@ update at a time. Links and invitations subclass it with their item type and rul
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from vault_share.dynamo import Outcome, conditional_update, from_item, to_item
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Changed(Generic[T]):
+    """A conditional change: the item after it, or as it was when the condition failed (None: no such item)."""
+
+    item: T | None
+    applied: bool
 
 
 class SharesStore(Generic[T]):
@@ -27,6 +36,11 @@ class SharesStore(Generic[T]):
         return conditional_update(
             self._ddb, self._table, {"pk": pk}, update, condition, values, {"#status": "status", **names}
         )
+
+    def _changed(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Changed[T]:
+        outcome = self._change(pk, update, condition, values, **names)
+        values_after = outcome.new or outcome.old
+        return Changed(self._parse(values_after) if values_after else None, outcome.applied)
 
     def get(self, pk: str) -> T | None:
         item = self._ddb.get_item(TableName=self._table, Key={"pk": {"S": pk}}).get("Item")

@@ -108,14 +108,14 @@ def test_the_right_code_accepts_once_and_wrong_ones_lock_after_five(store: Invit
     assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))[0] == "refused"
     # The account could not be made: reopened, the same code wins again; then accepted for good.
     reopened = store.reopen(invitation.pk, seen.accepted_at)
-    assert reopened.applied and reopened.invitation is not None and reopened.invitation.state() == "pending"
+    assert reopened.applied and reopened.item is not None and reopened.item.state() == "pending"
     assert raw(invitation.pk)["expiryPk"]["S"] == "INVITATION"
     verdict, again = store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))
     assert verdict == "won" and again is not None and again.accepted_at is not None
     assert not store.finish(invitation.pk, seen.accepted_at, "user-1").applied, "only the acceptance in progress"
     done = store.finish(invitation.pk, again.accepted_at, "user-1")
-    assert done.applied and done.invitation is not None
-    assert (done.invitation.state(), done.invitation.accepted_by) == ("accepted", "user-1")
+    assert done.applied and done.item is not None
+    assert (done.item.state(), done.item.accepted_by) == ("accepted", "user-1")
     assert "relaunchPk" not in raw(invitation.pk)
     assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))[0] == "refused"
 
@@ -155,12 +155,12 @@ def test_cancel_ends_a_pending_or_unsent_invitation_once(store: InvitationStore)
     for status in ("pending", "not_sent"):
         invitation, token, code = new_invitation(store, status=status)
         cancelled = store.cancel(invitation.pk, "owner", clock.iso(clock.now()))
-        assert cancelled.applied and cancelled.invitation is not None
-        assert cancelled.invitation.state() == "cancelled"
+        assert cancelled.applied and cancelled.item is not None
+        assert cancelled.item.state() == "cancelled"
         item = raw(invitation.pk)
         assert "expiryPk" not in item and "relaunchPk" not in item
         again = store.cancel(invitation.pk, "owner", clock.iso(clock.now()))
-        assert not again.applied and again.invitation is not None and again.invitation.status == "cancelled"
+        assert not again.applied and again.item is not None and again.item.status == "cancelled"
         assert store.accept(invitation.pk, mac(token, code), clock.iso(clock.now()))[0] == "refused"
 
 

@@ -226,4 +226,4 @@ def deliver(
         return invitation
     sent = send(invitation, secrets, number, on, channels)
     recorded = store.record_sends(invitation.pk, number, sent.statuses, sent.letter_cents)
-    return recorded.invitation or invitation
+    return recorded.item or invitation

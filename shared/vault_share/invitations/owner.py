@@ -308,12 +308,12 @@ def relaunch(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviti
         on,
         clock.iso(next_relaunch) if next_relaunch else None,
     )
-    if not changed.applied or changed.invitation is None:
+    if not changed.applied or changed.item is None:
         # Changed since it was read (another relaunch, an acceptance...): the reason as it now is.
-        _check_relaunch(changed.invitation or invitation, moment)
+        _check_relaunch(changed.item or invitation, moment)
         raise too_soon(now, now)
-    secrets = delivery.unseal(inviting.sealer, changed.invitation)
-    relaunched = delivery.deliver(inviting.store, changed.invitation, secrets, number, on, inviting.channels)
+    secrets = delivery.unseal(inviting.sealer, changed.item)
+    relaunched = delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels)
     return invitation_json(relaunched, secrets, now)
 
 
@@ -335,7 +335,7 @@ def cancel(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviting
         raise not_pending("expired")
     changed = inviting.store.cancel(invitation.pk, caller.user_id, now)
     if not changed.applied:
-        raise not_pending(changed.invitation.state(now) if changed.invitation else "unknown")
+        raise not_pending(changed.item.state(now) if changed.item else "unknown")
 
 
 # ---------------------------------------------------------------- the person's page

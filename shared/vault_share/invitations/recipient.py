@@ -186,7 +186,7 @@ def send_email_code(token: str, email: Any, recipient: Recipient) -> None:
     mac = _mac(recipient, token, _combined(validation_code, email_code, address))
     changed = recipient.invitations.guard_email(invitation.pk, mac, address, clock.iso(clock.now()))
     if not changed.applied:
-        current = changed.invitation
+        current = changed.item
         if current is not None and current.state(clock.iso(clock.now())) == INVITATION.open:
             raise Conflict("Trop de codes envoyés pour cette invitation.", code="too_many_email_codes")
         raise invitation_gone(current.state(clock.iso(clock.now())) if current else "expired")

@@ -61,10 +61,10 @@ def run(inviting: Inviting) -> RunResult:
         changed = inviting.store.relaunch(
             pk, invitation.relaunch_count, now, now, on, clock.iso(following) if following else None
         )
-        if not changed.applied or changed.invitation is None:
+        if not changed.applied or changed.item is None:
             continue  # another run, an owner's relaunch or an acceptance got there first
-        secrets = delivery.unseal(inviting.sealer, changed.invitation)
-        delivery.deliver(inviting.store, changed.invitation, secrets, number, on, inviting.channels)
+        secrets = delivery.unseal(inviting.sealer, changed.item)
+        delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels)
         result.relaunched += 1
     return result
 

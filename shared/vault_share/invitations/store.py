@@ -28,11 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vault_share.dynamo import Outcome, from_item
+from vault_share.dynamo import from_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
-from vault_share.shares import SharesStore
+from vault_share.shares import Changed, SharesStore
 
 # The right code moves an invitation to `accepting`, not yet `accepted`: the account and the guest's
 # access are made next (Cognito and the vault table share no transaction with this item), then
@@ -156,24 +156,9 @@ def _invitation(values: dict[str, Any] | None) -> Invitation | None:
     return Invitation.of(values) if values else None
 
 
-@dataclass(frozen=True)
-class Changed:
-    """A conditional change: the invitation after it, or as it was when the condition failed."""
-
-    invitation: Invitation | None
-    applied: bool
-
-    @classmethod
-    def of(cls, outcome: Outcome) -> Changed:
-        return cls(_invitation(outcome.new or outcome.old), outcome.applied)
-
-
 class InvitationStore(SharesStore[Invitation]):
     def __init__(self, dynamodb: Any, table: str) -> None:
         super().__init__(dynamodb, table, "INVITATION", Invitation.of)
-
-    def _update(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Changed:
-        return Changed.of(self._change(pk, update, condition, values, **names))
 
     # ---------------------------------------------------------------- writes
 
@@ -200,20 +185,20 @@ class InvitationStore(SharesStore[Invitation]):
         judged: Judged = attempt(self._ddb, self._table, {"pk": pk}, INVITATION, mac, now, {"acceptedAt": now})
         return judged.verdict, _invitation(judged.item)
 
-    def finish(self, pk: str, accepted_at: str, user_id: str) -> Changed:
+    def finish(self, pk: str, accepted_at: str, user_id: str) -> Changed[Invitation]:
         """accepting -> accepted, once the guest's account and access exist. An accepted invitation
         leaves the reminders' index."""
-        return self._update(
+        return self._changed(
             pk,
             "SET #status = :accepted, acceptedBy = :user REMOVE relaunchPk",
             "#status = :accepting AND acceptedAt = :at",
             {":accepted": "accepted", ":accepting": INVITATION.success, ":at": accepted_at, ":user": user_id},
         )
 
-    def reopen(self, pk: str, accepted_at: str) -> Changed:
+    def reopen(self, pk: str, accepted_at: str) -> Changed[Invitation]:
         """accepting -> pending again (the account or the access could not be made): the same
         request, retried, succeeds. Back in the sweep's partition of the expiry index."""
-        return self._update(
+        return self._changed(
             pk,
             "SET #status = :pending, expiryPk = :partition REMOVE acceptedAt",
             "#status = :accepting AND acceptedAt = :at",
@@ -225,11 +210,11 @@ class InvitationStore(SharesStore[Invitation]):
             },
         )
 
-    def guard_email(self, pk: str, mac: str, email: str, now: str) -> Changed:
+    def guard_email(self, pk: str, mac: str, email: str, now: str) -> Changed[Invitation]:
         """Invited by letter with no e-mail on file: from now on the right code is the validation code
         *and* the code e-mailed to `email`, together (`mac` covers both and the address). Judged by
         the same one write, so the five attempts count both."""
-        return self._update(
+        return self._changed(
             pk,
             "SET codeMac = :mac, rightCode = :right, confirmEmail = :email, emailCodeSentAt = :now "
             "ADD emailCodesSent :one",
@@ -247,9 +232,9 @@ class InvitationStore(SharesStore[Invitation]):
             },
         )
 
-    def cancel(self, pk: str, user_id: str, now: str) -> Changed:
+    def cancel(self, pk: str, user_id: str, now: str) -> Changed[Invitation]:
         """pending or not_sent -> cancelled; its link is then 410."""
-        return self._update(
+        return self._changed(
             pk,
             "SET #status = :cancelled, cancelledAt = :now, cancelledBy = :user REMOVE expiryPk, relaunchPk",
             "#status IN (:pending, :not_sent) AND failedAttempts < :max",
@@ -292,7 +277,7 @@ class InvitationStore(SharesStore[Invitation]):
     # insert claims send 0 of the channels it sends on.
 
     def relaunch(self, pk: str, count: int, now: str, sent_before: str, channels: list[str],
-                 next_relaunch_at: str | None) -> Changed:  # fmt: skip
+                 next_relaunch_at: str | None) -> Changed[Invitation]:  # fmt: skip
         """Relaunch n = count + 1 of a pending invitation last sent before `sent_before`, claiming
         send n of `channels`. Refused (the item as it was) if it is not pending, was sent since, or
         another relaunch took number n."""
@@ -321,21 +306,23 @@ class InvitationStore(SharesStore[Invitation]):
             "#status = :pending AND expiresAt > :now AND failedAttempts < :max"
             " AND relaunchCount = :count AND lastSentAt <= :before"
         )
-        return self._update(pk, update, condition, values, **names)
+        return self._changed(pk, update, condition, values, **names)
 
-    def record_sends(self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None = None) -> Changed:
+    def record_sends(
+        self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None = None
+    ) -> Changed[Invitation]:
         """What send `send` did on each channel (`sent`, `queued`, `failed`...), on the channels
         whose claim it still holds. `letter_cents` (link by letter): what this send's letter cost,
         0 if none was made; `postal.status` follows the link's."""
         outcome = self._record(pk, send, statuses, letter_cents)
-        if outcome.applied or outcome.invitation is None or len(statuses) < 2:
+        if outcome.applied or outcome.item is None or len(statuses) < 2:
             return outcome
         # A later send claimed one of the channels meanwhile: record the others one by one.
         for channel, status in statuses.items():
             outcome = self._record(pk, send, {channel: status}, letter_cents if channel == "link" else None)
         return outcome
 
-    def _record(self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None) -> Changed:
+    def _record(self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None) -> Changed[Invitation]:
         names: dict[str, str] = {}
         values: dict[str, Any] = {":send": send}
         sets, conditions = [], []
@@ -351,4 +338,4 @@ class InvitationStore(SharesStore[Invitation]):
                 "postal.costCents = postal.costCents + :cost",
                 "postal.#status = :letter",
             ]
-        return self._update(pk, "SET " + ", ".join(sets), " AND ".join(conditions), values, **names)
+        return self._changed(pk, "SET " + ", ".join(sets), " AND ".join(conditions), values, **names)

@@ -146,8 +146,8 @@ def revoke_link(caller: Caller, vault_id: str, link_id: str, store: LinkStore) -
     ensure_editor(role)
     now = clock.iso(clock.now())
     change = store.revoke(link.pk, caller.user_id, now)
-    if not change.applied and change.link is not None and change.link.downloads_open(now):
+    if not change.applied and change.item is not None and change.item.downloads_open(now):
         change = store.end_downloads(link.pk, caller.user_id, now)
     if not change.applied:
-        status = change.link.state(now) if change.link else "unknown"
+        status = change.item.state(now) if change.item else "unknown"
         raise Conflict("Ce lien n'est plus actif.", code="link_not_active", status=status)

@@ -26,11 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vault_share.dynamo import Outcome, from_item
+from vault_share.dynamo import from_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
-from vault_share.shares import SharesStore
+from vault_share.shares import Changed, SharesStore
 
 LINK = Guard(open="active", success="used", expiry_partition="LINK")
 # Links stay readable in the owner's list a year after they expire.
@@ -134,18 +134,6 @@ class Attempted:
     link: Link | None
 
 
-@dataclass(frozen=True)
-class Changed:
-    """A conditional change: the link after it, or as it was when the condition failed."""
-
-    link: Link | None
-    applied: bool
-
-    @classmethod
-    def of(cls, outcome: Outcome) -> Changed:
-        return cls(_link(outcome.new or outcome.old), outcome.applied)
-
-
 class LinkStore(SharesStore[Link]):
     def __init__(self, dynamodb: Any, table: str) -> None:
         super().__init__(dynamodb, table, "LINK", Link.of)
@@ -183,26 +171,22 @@ class LinkStore(SharesStore[Link]):
         )
         return _link(outcome.new)
 
-    def revoke(self, pk: str, user_id: str, now: str) -> Changed:
+    def revoke(self, pk: str, user_id: str, now: str) -> Changed[Link]:
         """Active (not expired, not locked) -> revoked."""
-        return Changed.of(
-            self._change(
-                pk,
-                "SET #status = :revoked, revokedAt = :now, revokedBy = :user REMOVE expiryPk",
-                "#status = :active AND expiresAt > :now AND failedAttempts < :max",
-                {":revoked": "revoked", ":active": LINK.open, ":now": now, ":user": user_id, ":max": MAX_ATTEMPTS},
-            )
+        return self._changed(
+            pk,
+            "SET #status = :revoked, revokedAt = :now, revokedBy = :user REMOVE expiryPk",
+            "#status = :active AND expiresAt > :now AND failedAttempts < :max",
+            {":revoked": "revoked", ":active": LINK.open, ":now": now, ":user": user_id, ":max": MAX_ATTEMPTS},
         )
 
-    def end_downloads(self, pk: str, user_id: str, now: str) -> Changed:
+    def end_downloads(self, pk: str, user_id: str, now: str) -> Changed[Link]:
         """A used link's download window ends now (the owner's revoke): the next fetch is refused."""
-        return Changed.of(
-            self._change(
-                pk,
-                "SET downloadsExpireAt = :now, revokedAt = :now, revokedBy = :user",
-                "#status = :used AND downloadsExpireAt > :now",
-                {":used": LINK.success, ":now": now, ":user": user_id},
-            )
+        return self._changed(
+            pk,
+            "SET downloadsExpireAt = :now, revokedAt = :now, revokedBy = :user",
+            "#status = :used AND downloadsExpireAt > :now",
+            {":used": LINK.success, ":now": now, ":user": user_id},
         )
 
     # ---------------------------------------------------------------- reads
