@@ -26,9 +26,23 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from vault_share.dynamo import conditional_update
+from vault_share.errors import DomainError
 from vault_share.guard.states import ENDED, LOCKED, MAX_ATTEMPTS, Guard, failed_attempts
 
 Verdict = Literal["won", "wrong", "locked", "refused"]
+
+
+class WrongCode(DomainError):
+    """A judged code that was not the right one (403), for links and invitations alike."""
+
+    status = 403
+    code = "wrong_code"
+    message = "Code incorrect."
+
+    def __init__(self, item: Any, failed_attempts: int) -> None:
+        super().__init__(attemptsLeft=max(0, MAX_ATTEMPTS - failed_attempts))
+        # The item as the attempt left it, for the page that asks again (never serialised).
+        self.item = item
 
 
 def guarded_attributes(guard: Guard, mac: str) -> dict[str, Any]:

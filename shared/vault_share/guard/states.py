@@ -45,7 +45,3 @@ def state(guard: Guard, item: dict[str, Any], now: str | None = None) -> str:
     if now is not None and str(item.get("expiresAt", "")) <= now:
         return EXPIRED
     return status
-
-
-def attempts_left(item: dict[str, Any]) -> int:
-    return max(0, MAX_ATTEMPTS - failed_attempts(item))

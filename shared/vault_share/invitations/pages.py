@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from vault_share import clock
 from vault_share.errors import DomainError, Gone
+from vault_share.guard.attempts import WrongCode
 from vault_share.i18n import date_time_fr
-from vault_share.invitations.recipient import WrongCode
 from vault_share.invitations.store import Invitation
 from vault_share.pages import e
 
@@ -107,9 +107,7 @@ def not_found() -> str:
 
 def error_page(exc: DomainError) -> str:
     if isinstance(exc, WrongCode):
-        return accept_form(
-            exc.invitation, False, f"Code incorrect. Il vous reste {exc.extra['attemptsLeft']} essai(s)."
-        )
+        return accept_form(exc.item, False, f"Code incorrect. Il vous reste {exc.extra['attemptsLeft']} essai(s).")
     if isinstance(exc, Gone) and "status" in exc.extra:
         return gone(exc.extra["status"])
     if exc.status == 404:

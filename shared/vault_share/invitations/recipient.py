@@ -39,7 +39,7 @@ from vault_share.errors import (
     Unprocessable,
 )
 from vault_share.guard import secrets
-from vault_share.guard.states import attempts_left
+from vault_share.guard.attempts import WrongCode
 from vault_share.invitations.delivery import unseal
 from vault_share.invitations.store import (
     ACCEPTING_STALE_SECONDS,
@@ -124,16 +124,6 @@ def invitation_gone(status: str) -> Gone:
     }
     message = messages.get(status, "Cette invitation n'est plus disponible.")
     return Gone(message, code=f"invitation_{status}", status=status)
-
-
-class WrongCode(DomainError):
-    status = 403
-    code = "wrong_code"
-    message = "Code incorrect."
-
-    def __init__(self, invitation: Invitation, left: int) -> None:
-        super().__init__(attemptsLeft=left)
-        self.invitation = invitation  # for the page that asks again (never serialised)
 
 
 # ------------------------------------------------------------------ reading
@@ -236,7 +226,7 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
     if judged is None:
         raise invitation_not_found()
     if verdict == "wrong":
-        raise WrongCode(judged, attempts_left({"failedAttempts": judged.failed_attempts}))
+        raise WrongCode(judged, judged.failed_attempts)
     if verdict != "won":
         status = judged.state(clock.iso(clock.now()))
         if status == INVITATION.success:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from vault_share import clock
 from vault_share.errors import DomainError, Gone
+from vault_share.guard.attempts import WrongCode
 from vault_share.i18n import date_time_fr, plural
-from vault_share.links.rules import InvalidCode, WrongCode, file_url
+from vault_share.links.rules import InvalidCode, file_url
 from vault_share.links.store import Link
 from vault_share.pages import e
 
@@ -92,7 +93,7 @@ def download_unavailable() -> str:
 def error_page(exc: DomainError) -> str:
     """The page a browser gets for an error of the /share routes."""
     if isinstance(exc, WrongCode):
-        return code_form(exc.link, "Code incorrect.", exc.extra.get("attemptsLeft"))
+        return code_form(exc.item, "Code incorrect.", exc.extra.get("attemptsLeft"))
     if isinstance(exc, InvalidCode):
         return code_form(exc.link, exc.message)
     if isinstance(exc, Gone):

@@ -16,11 +16,10 @@ from vault_share import clock
 from vault_share.adapters.documents import DocumentStore
 from vault_share.errors import NotFound
 from vault_share.guard import secrets
-from vault_share.guard.states import attempts_left
+from vault_share.guard.attempts import WrongCode
 from vault_share.links.rules import (
     DOWNLOAD_WINDOW,
     InvalidCode,
-    WrongCode,
     download_unavailable,
     file_url,
     link_gone,
@@ -94,7 +93,7 @@ def unlock(token: str, code: Any, store: LinkStore, pepper: Callable[[], bytes])
     if attempted.verdict == "won":
         return Unlocked(link, grant)
     if attempted.verdict == "wrong":
-        raise WrongCode(link, attempts_left({"failedAttempts": link.failed_attempts}))
+        raise WrongCode(link, link.failed_attempts)
     raise link_gone(link.state(now))
 
 

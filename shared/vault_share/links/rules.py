@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from vault_share.errors import BadRequest, DomainError, Gone, NotFound
+from vault_share.errors import BadRequest, Gone, NotFound
 from vault_share.links.store import Link
 from vault_share.settings import get_settings
 
 # After the unlock, each document can be fetched again for this long (an interrupted download is not lost).
 DOWNLOAD_WINDOW = timedelta(minutes=30)
-
-
-class WrongCode(DomainError):
-    status = 403
-    code = "wrong_code"
-    message = "Code incorrect."
-
-    def __init__(self, link: Link, attempts_left: int) -> None:
-        super().__init__(attemptsLeft=attempts_left)
-        # The link as the attempt left it, for the page that asks again (never serialised).
-        self.link = link
 
 
 class InvalidCode(BadRequest):
