@@ -276,10 +276,20 @@ def test_bernard_accepts_the_letter_invitation_after_confirming_an_e_mail_addres
     stack.secrets.add(email_code)
     assert code not in confirmation["text"] and "/invite/" not in confirmation["text"], confirmation
 
-    # Both codes and a password: accepted.
+    # A wrong e-mail code counts as a wrong code: the error, the form again for the same address.
     assert_labelled(page, CODE_LABEL, "communiqué par l'expéditeur par téléphone")
     assert_labelled(page, EMAIL_CODE_LABEL, f"Envoyé à {address}.", autocomplete="one-time-code")
     password = new_password(stack)
+    page.get_by_label(CODE_LABEL).fill(code)
+    page.get_by_label(EMAIL_CODE_LABEL).fill(f"{(int(email_code) + 1) % 1_000_000:06d}")
+    page.get_by_label(PASSWORD_LABEL).fill(password)
+    assert_invitation_page(page, submit(page, ACCEPT), 403)
+    expect(page.get_by_role("alert")).to_have_text("Code incorrect. Il vous reste 4 essai(s).")
+    assert_labelled(page, EMAIL_CODE_LABEL, f"Envoyé à {address}.")
+    assert_pending(owner, stack, invitation["invitationId"])
+    assert_no_account(stack, address)
+
+    # Both codes and a password: accepted.
     page.get_by_label(CODE_LABEL).fill(code)
     page.get_by_label(EMAIL_CODE_LABEL).fill(email_code)
     page.get_by_label(PASSWORD_LABEL).fill(password)
