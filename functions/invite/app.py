@@ -156,7 +156,7 @@ def confirm_email(token: str) -> Any:
         invitation = recipient.pending(token, invitations)
     except DomainError as exc:
         return site.error(exc)
-    return site.page(202, pages.accept_form(invitation, False, email=str(email)))
+    return site.page(202, pages.accept_form(invitation, False, email=str(email), token=token))
 
 
 @app.post("/invite/<token>")
