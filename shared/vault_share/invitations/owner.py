@@ -22,7 +22,7 @@ from vault_share.guard import secrets as guard_secrets
 from vault_share.idempotency import Idempotent, Scope
 from vault_share.invitations import delivery, emails, schedule
 from vault_share.invitations.delivery import Channels, Secrets
-from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, invitation_pk
+from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, PartRefused, invitation_pk
 from vault_share.schemas import ApiModel, Code, Message
 from vault_share.settings import get_settings
 from vault_share.vault import guests, service
@@ -220,9 +220,10 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     recipient = _letter_recipient(person) if link == "postal" else None
     if body.mobile is not None and body.mobile != person.mobile:
         person = service.set_contact(request.vault_id, person.person_id, UpdatePerson(mobile=body.mobile))
-    # The home page is made when the guest is admitted (vault.guests, at acceptance), under an id
-    # derived from their account: known now only if the person already has one here.
-    home_dossier_id = guests.home_dossier_id(request.vault_id, person.user_id) if person.user_id else ""
+    # The person's home page, made with the invitation (in its transaction) or kept as it is.
+    home = guests.HomePage(
+        request.vault_id, person.person_id, person.first_name, person.last_name, body.welcome, caller.user_id
+    )
 
     secrets = Secrets(guard_secrets.new_token(), body.code or guard_secrets.new_code())
     hashed = guard_secrets.token_hash(secrets.token)
@@ -241,7 +242,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         person_id=person.person_id,
         person_name=_person_name(person),
         dossier_ids=list(body.dossier_ids),
-        home_dossier_id=home_dossier_id,
+        home_dossier_id=home.dossier_id,
         status=status,
         link_channel=link,
         code_channel=code,
@@ -261,7 +262,12 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         last_sent_at=now if status == "pending" else None,
         next_relaunch_at=clock.iso(next_relaunch) if next_relaunch else None,
     )
-    inviting.store.insert(invitation, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
+    try:
+        inviting.store.insert(
+            invitation, ttl=int(expires.timestamp()) + RETENTION_SECONDS, together=[guests.home_page_write(home, now)]
+        )
+    except PartRefused:
+        raise guests.home_conflict() from None
     on = delivery.sent_on(link, code)
     invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels)
     return invitation_json(invitation, secrets, now)
@@ -403,7 +409,7 @@ def grant_access(
     _give_back(inviting, counted)
 
     person = invitee.person
-    guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name)
+    guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name, person.person_id)
     home_dossier_id = admit_guest(
         vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
     )

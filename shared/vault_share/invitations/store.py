@@ -25,10 +25,13 @@ The journal reads these items from the stream (vault_share.journal.events).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vault_share.dynamo import from_item
+from botocore.exceptions import ClientError
+
+from vault_share.dynamo import from_item, to_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
@@ -152,6 +155,14 @@ class Invitation:
         return self.link_channel == "postal" and not self.email
 
 
+class PartRefused(Exception):
+    """A part written together with an invitation (`InvitationStore.insert`) was refused by its condition."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"part {index} refused")
+        self.index = index
+
+
 def _invitation(values: dict[str, Any] | None) -> Invitation | None:
     return Invitation.of(values) if values else None
 
@@ -162,7 +173,10 @@ class InvitationStore(SharesStore[Invitation]):
 
     # ---------------------------------------------------------------- writes
 
-    def insert(self, invitation: Invitation, ttl: int) -> None:
+    def insert(self, invitation: Invitation, ttl: int, together: Sequence[dict[str, Any]] = ()) -> None:
+        """The new invitation; with `together` (TransactWriteItems parts: the guest's home page), in
+        one transaction with them, still one request. PartRefused names the part whose condition
+        failed: nothing is written."""
         values = {attr: getattr(invitation, py) for py, attr in _ATTRIBUTES.items()}
         values.update(guarded_attributes(INVITATION, invitation.code_mac))
         if invitation.status != INVITATION.open:
@@ -177,7 +191,18 @@ class InvitationStore(SharesStore[Invitation]):
             gsi2sk=f"{invitation.created_at}#{invitation.invitation_id}",
             ttl=ttl,
         )
-        self._put_new(values)
+        if not together:
+            self._put_new(values)
+            return
+        put = {"TableName": self._table, "Item": to_item(values), "ConditionExpression": "attribute_not_exists(pk)"}
+        try:
+            self._ddb.transact_write_items(TransactItems=[{"Put": put}, *together])
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException" and failed and failed[0]:
+                raise PartRefused(failed[0] - 1) from None
+            raise
 
     def accept(self, pk: str, mac: str, now: str) -> tuple[str, Invitation | None]:
         """The one conditional write that judges a validation code (vault_share.guard.attempts):
