@@ -232,7 +232,6 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     status = "pending" if link != "none" else "not_sent"
     moment = clock.now()
     expires = inviting.cadence.expires_at(moment)
-    next_relaunch = inviting.cadence.next_reminder(moment, 0, expires) if status == "pending" else None
     now = clock.iso(moment)
     invitation = Invitation(
         pk=invitation_pk(hashed),
@@ -246,7 +245,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         status=status,
         link_channel=link,
         code_channel=code,
-        channels=delivery.first_channels(link, code),
+        channels=delivery.first_channels(link, code, now),
         created_by=caller.user_id,
         creator_email=caller.email,
         created_at=now,
@@ -260,7 +259,8 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         comment=body.comment,
         postal={"costCents": 0, "letters": 0, "status": delivery.QUEUED} if link == "postal" else None,
         last_sent_at=now if status == "pending" else None,
-        next_relaunch_at=clock.iso(next_relaunch) if next_relaunch else None,
+        # The record of the first send sets the first reminder (delivery.follow_up).
+        next_relaunch_at=delivery.check_at(moment) if status == "pending" else None,
     )
     try:
         inviting.store.insert(
@@ -269,7 +269,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     except PartRefused:
         raise guests.home_conflict() from None
     on = delivery.sent_on(link, code)
-    invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels)
+    invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels, inviting.cadence)
     return invitation_json(invitation, secrets, now)
 
 
@@ -303,8 +303,6 @@ def relaunch(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviti
     now = clock.iso(moment)
     _check_relaunch(invitation, moment)
     number = invitation.relaunch_count + 1
-    expires = clock.parse_iso(invitation.expires_at)
-    next_relaunch = inviting.cadence.next_reminder(moment, number, expires)
     on = delivery.sent_on(invitation.link_channel, invitation.code_channel)
     changed = inviting.store.relaunch(
         invitation.pk,
@@ -312,14 +310,16 @@ def relaunch(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviti
         now,
         clock.iso(moment - schedule.MANUAL_RELAUNCH_GAP),
         on,
-        clock.iso(next_relaunch) if next_relaunch else None,
+        delivery.check_at(moment),
     )
     if not changed.applied or changed.item is None:
         # Changed since it was read (another relaunch, an acceptance...): the reason as it now is.
         _check_relaunch(changed.item or invitation, moment)
         raise too_soon(now, now)
     secrets = delivery.unseal(inviting.sealer, changed.item)
-    relaunched = delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels)
+    relaunched = delivery.deliver(
+        inviting.store, changed.item, secrets, number, on, inviting.channels, inviting.cadence
+    )
     return invitation_json(relaunched, secrets, now)
 
 
