@@ -129,6 +129,7 @@ def _finish(document: dict[str, Any], answers: dict[str, Any]) -> None:
                 del responses[status]
             elif not answer.get("content"):
                 answer.pop("content", None)
+        operation["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     clashes = sorted(name for name in answers if name in schemas and schemas[name] != answers[name])
     if clashes:

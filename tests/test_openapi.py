@@ -111,6 +111,14 @@ def test_error_answers_name_their_codes_with_the_catalogues_status() -> None:
             assert codes and all(doc.ERRORS[code].status == int(status) for code in codes), (key, status)
 
 
+def test_the_fields_an_error_always_carries_are_required_and_are_the_error_models() -> None:
+    error = committed()["components"]["schemas"]["Error"]["properties"]
+    wrong_code = operations(committed())[("POST", "/share/{token}")]["responses"]["403"]
+    assert wrong_code["content"][doc.JSON]["schema"]["allOf"][1]["required"] == ["attemptsLeft"]
+    for code, failure in doc.ERRORS.items():
+        assert set(failure.extra) <= set(error), code
+
+
 # ---------------------------------------------------------------- the codes the domain raises
 
 

@@ -10,7 +10,6 @@ vault_share.api.schemas when the document is generated (`make openapi`), never i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 JSON = "application/json"
@@ -42,13 +41,14 @@ TAGS = {
 }
 
 
-@dataclass(frozen=True)
 class Failure:
-    """One error code: its status, what it means, and the fields beside `error` and `message`."""
+    """One error code: its status, what it means, and the fields it always carries beside
+    `error` and `message`. (A plain class: a dataclass costs a cold start about a millisecond.)"""
 
-    status: int
-    meaning: str
-    extra: tuple[str, ...] = ()
+    __slots__ = ("extra", "meaning", "status")
+
+    def __init__(self, status: int, meaning: str, extra: tuple[str, ...] = ()) -> None:
+        self.status, self.meaning, self.extra = status, meaning, extra
 
 
 _LINK_GONE = "The link is {}: no code is judged any more (`status` says it)."
@@ -63,7 +63,7 @@ ERRORS: dict[str, Failure] = {
     "invalid_email_code": Failure(400, "The e-mailed confirmation code is not exactly 6 digits."),
     "password_not_expected": Failure(400, "A signed-in account holder sends no password."),
     "payload_too_large": Failure(413, "The body exceeds 64 KiB (10 MB at API Gateway)."),
-    "unsupported_media_type": Failure(415, "The body is neither JSON nor a form."),
+    "unsupported_media_type": Failure(415, "The body is neither JSON nor a form (URL-encoded or multipart)."),
     "validation_error": Failure(422, "A field, parameter or header is invalid; `fields` says which.", ("fields",)),
     "too_many_requests": Failure(429, "API Gateway's throttling (the stage's rate and burst limits)."),
     # -------------------------------------------------------------- who
@@ -77,7 +77,7 @@ ERRORS: dict[str, Failure] = {
     "not_found": Failure(404, "A path parameter holds a character no id has: the function's router matches no route."),
     "vault_not_found": Failure(404, "No such vault for the caller (unknown, malformed or not theirs)."),
     "dossier_not_found": Failure(
-        404, "No such dossier in this vault for the caller (`dossierIds` when several were named).", ("dossierIds",)
+        404, "No such dossier in this vault for the caller (`dossierIds` when several were named)."
     ),
     "document_not_found": Failure(404, "No such document in this dossier."),
     "person_not_found": Failure(404, "No such person in this vault."),
@@ -122,7 +122,7 @@ ERRORS: dict[str, Failure] = {
     "idempotency_key_reused": Failure(422, "This Idempotency-Key was used for another request."),
     "invalid_personal_code": Failure(422, "Not a personal code (12 letters and digits, such as ABCD-1234-EFGH)."),
     "weak_password": Failure(
-        422, "The password breaks the user pool's policy (`missing` says what it lacks).", ("missing",)
+        422, "The password breaks the user pool's policy (`missing`, when given, says what it lacks)."
     ),
     "too_soon": Failure(
         429, "The last send is less than an hour old; `retryAfterSeconds` says when to retry.", ("retryAfterSeconds",)
@@ -178,7 +178,12 @@ def ref(name: str) -> dict[str, str]:
 
 
 def _error_schema(codes: list[str]) -> dict[str, Any]:
-    return {"allOf": [ref("Error"), {"properties": {"error": {"enum": codes}}}]}
+    """The Error model, its `error` one of `codes`, with the fields every one of them carries."""
+    narrowed: dict[str, Any] = {"properties": {"error": {"enum": codes}}}
+    always = set.intersection(*(set(ERRORS[code].extra) for code in codes))
+    if always:
+        narrowed["required"] = sorted(always)
+    return {"allOf": [ref("Error"), narrowed]}
 
 
 def _errors(codes: Iterable[str], html: bool) -> dict[int, Any]:
@@ -195,16 +200,22 @@ def _errors(codes: Iterable[str], html: bool) -> dict[int, Any]:
     return answers
 
 
-@dataclass(frozen=True)
 class Ok:
-    """A success: its status, what it means, the schema's name (none: no body) and, on public
-    routes, whether a browser (`Accept: text/html`) gets a page instead."""
+    """A success: its status, what it means, the schema's name (none: no body), whether a browser
+    (`Accept: text/html`) gets a page instead (public routes), and the headers it sets."""
 
-    status: int
-    meaning: str
-    schema: str | None = None
-    html: bool = False
-    headers: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("headers", "html", "meaning", "schema", "status")
+
+    def __init__(
+        self,
+        status: int,
+        meaning: str,
+        schema: str | None = None,
+        *,
+        html: bool = False,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.status, self.meaning, self.schema, self.html, self.headers = status, meaning, schema, html, headers
 
 
 def _success(ok: Ok, head: bool) -> dict[int, Any]:
