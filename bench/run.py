@@ -113,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=30, help="warm runs per request-count figure (30)")
     parser.add_argument("--iterations", type=int, default=200, help="interleaved iterations of the warm ratio (200)")
+    parser.add_argument(
+        "--invite-runs",
+        type=int,
+        default=10,
+        help="warm runs per invitation figure (10: each makes a person and an invitation first)",
+    )
     parser.add_argument("--cold-runs", type=int, default=10, help="cold processes of each kind (10)")
     parser.add_argument(
         "--explain",
@@ -134,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         pending = " then ".join(f"{n:,}" for n in invite.PENDING)
         _progress(f"reminders: scheduled runs with {invite.DUE} due invitations among {pending} pending")
         relaunches = invite.reminders(stack)  # first: no other invitation may be in the reminders' index
-        _progress(f"invitations: {args.runs} warm runs per figure (a new person and invitation each)")
-        invited, invite_operations = invite.request_counts(stack, args.runs)
+        _progress(f"invitations: {args.invite_runs} warm runs per figure (a new person and invitation each)")
+        invited, invite_operations = invite.request_counts(stack, args.invite_runs)
         counts.update(invited)
         operations.update(invite_operations)
         colds: dict[str, cold.ColdResults] = {}
@@ -163,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  reminders: {invite.describe(run)}")
     print()
     print(
-        f"Counts: median of {args.runs} warm runs each; verdicts judge the median. Warm ratio: "
+        f"Counts: median of {args.runs} warm runs each ({args.invite_runs} for invitations); verdicts judge the "
+        "median. Warm ratio: "
         f"median of {len(ratio.handler_ms)} handler calls / median of {len(ratio.raw_ms)} raw UpdateItem calls, "
         "interleaved, same process, same client, moto server on 127.0.0.1; min/max are per-pair ratios.\n"
         f"Reminders: one scheduled run each; items read are what DynamoDB's answers report (a Query's "
