@@ -2,11 +2,12 @@
 
 Both kinds of process run this same file, so they pay the same prologue: the
 clock starts at the first statement (interpreter boot and site excluded), the
-job is read from BENCH_JOB, botocore is hooked to count requests and time client
-creations. Then either
+job is read from BENCH_JOB, botocore is hooked to count requests, time client
+creations and record each API call (service, operation, parameters, error code). Then either
 
 - handler:  CodeUri and layer on sys.path, `import app`, `app.lambda_handler(event, context)`;
-- baseline: `import boto3; boto3.client("dynamodb").update_item(...)` with the unlock's arguments.
+- baseline: `import boto3`, then the job's AWS calls, one `boto3.client(service)` per service,
+  each answered as expected (the error code the handler's own call got, or none).
 
 The clock stops when the answer is back; one `BENCH_RESULT {json}` line reports it.
 """
@@ -15,6 +16,8 @@ import time
 
 T0 = time.perf_counter()
 
+import base64  # noqa: E402
+import copy  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -38,15 +41,42 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def _plain(value: Any) -> Any:
+    """An API call's parameters as JSON (bytes as {"__bytes__": base64}), to be replayed."""
+    if isinstance(value, bytes):
+        return {"__bytes__": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot record a parameter of type {type(value).__name__}")
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__bytes__"}:
+            return base64.b64decode(value["__bytes__"])
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return value
+
+
 def main() -> None:
     job: dict[str, Any] = json.loads(os.environ["BENCH_JOB"])
     sent: list[str] = []
     clients: list[tuple[str, float]] = []
+    calls: list[list[Any]] = []  # [service, operation, parameters, error code or None]
 
+    import botocore.client
     import botocore.session
+    from botocore.exceptions import ClientError
 
     original_init = botocore.session.Session.__init__
     original_create_client = botocore.session.Session.create_client
+    original_call = botocore.client.BaseClient._make_api_call
 
     def on_send(event_name: str, **_: Any) -> None:
         sent.append(event_name.removeprefix("before-send."))
@@ -62,8 +92,19 @@ def main() -> None:
         finally:
             clients.append((service_name, (time.perf_counter() - started) * 1000))
 
+    def make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        # A copy: botocore's handlers may add to the parameters (a generated ClientToken...).
+        call = [self.meta.service_model.service_name, operation_name, copy.deepcopy(api_params), None]
+        calls.append(call)
+        try:
+            return original_call(self, operation_name, api_params)
+        except ClientError as exc:
+            call[3] = exc.response.get("Error", {}).get("Code")
+            raise
+
     setattr(botocore.session.Session, "__init__", init)  # noqa: B010
     setattr(botocore.session.Session, "create_client", create_client)  # noqa: B010
+    setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)  # noqa: B010
 
     if job["mode"] == "handler":
         sys.path[:0] = [job["function_dir"], job["layer_dir"]]
@@ -73,10 +114,21 @@ def main() -> None:
         status = int(result["statusCode"])
     else:
         import boto3
+        from botocore import xform_name
 
         imported = time.perf_counter()
-        answer = boto3.client("dynamodb").update_item(**job["kwargs"])
-        status = 200 if answer["Attributes"]["status"]["S"] == "used" else 500
+        status = 200
+        made: dict[str, Any] = {}
+        for service, operation, params, expected in job["calls"]:
+            if service not in made:
+                made[service] = boto3.client(service)
+            try:
+                getattr(made[service], xform_name(operation))(**_typed(params))
+                error = None
+            except ClientError as exc:
+                error = exc.response.get("Error", {}).get("Code")
+            if error != expected:
+                status = 500
     done = time.perf_counter()
     report = {
         "mode": job["mode"],
@@ -85,6 +137,7 @@ def main() -> None:
         "import_ms": (imported - T0) * 1000,
         "sent": sent,
         "clients": clients,
+        "calls": [[service, operation, _plain(params), error] for service, operation, params, error in calls],
     }
     sys.stdout.write("BENCH_RESULT " + json.dumps(report) + "\n")
     sys.stdout.flush()

@@ -13,6 +13,12 @@ Two hooks, installed before anything creates a botocore session:
   whatever its session) to count API calls. Each counted window checks that
   both agree: a call that `before-send` did not see would mean a client escaped
   the session hook, and the figure would be refused rather than under-counted.
+
+The same session hook registers an `after-call.dynamodb` handler, which adds up the items
+DynamoDB's answers say were read (`items_read`): a Query's or Scan's `ScannedCount` (the items
+it read, before any filter: what it is charged for, where `Count` is what the filter kept), one
+per item a GetItem, BatchGetItem or TransactGetItems answered. Writes that return the item
+(ReturnValues) read nothing: DynamoDB charges them as writes.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ class Window:
     sent: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     aws_ms: float = 0.0  # time spent inside client calls (request, wait, parse)
+    items_read: int = 0  # what DynamoDB's answers to read operations say they read
 
     @property
     def requests(self) -> int:
@@ -47,6 +54,10 @@ class Counter:
     def on_send(self, event_name: str, **_: Any) -> None:
         if self._window is not None:
             self._window.sent.append(event_name.removeprefix("before-send."))
+
+    def on_dynamodb_answer(self, event_name: str, parsed: dict[str, Any], **_: Any) -> None:
+        if self._window is not None:
+            self._window.items_read += items_read(event_name.rsplit(".", 1)[-1], parsed)
 
     def on_call(self, service: str, operation: str, elapsed_ms: float) -> None:
         if self._window is not None:
@@ -65,6 +76,19 @@ class Counter:
             self._window = None
         if len(window.sent) < len(window.calls):
             raise RuntimeError(f"a client escaped the before-send hook: calls {window.calls}, sent {window.sent}")
+
+
+def items_read(operation: str, answer: dict[str, Any]) -> int:
+    """The items one DynamoDB answer says its operation read (0 for a write or an error)."""
+    if operation in ("Query", "Scan"):
+        return int(answer.get("ScannedCount", 0))
+    if operation == "GetItem":
+        return 1 if answer.get("Item") else 0
+    if operation == "BatchGetItem":
+        return sum(len(items) for items in answer.get("Responses", {}).values())
+    if operation == "TransactGetItems":
+        return sum(1 for response in answer.get("Responses", []) if response.get("Item"))
+    return 0
 
 
 COUNTER = Counter()
@@ -90,6 +114,7 @@ def install() -> None:
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
         self.register("before-send", COUNTER.on_send)
+        self.register("after-call.dynamodb", COUNTER.on_dynamodb_answer)
 
     original_call = botocore.client.BaseClient._make_api_call
 

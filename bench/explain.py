@@ -16,7 +16,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from bench.cold import ColdResults, _child_env, _job, _spawn
+from bench.cold import ColdResults, child_env, spawn
 from bench.world import World
 
 _LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)$")
@@ -68,11 +68,11 @@ def _by_package(nodes: list[Node]) -> dict[str, float]:
     return totals
 
 
-def _importtime(world: World, mode: str) -> list[Node]:
+def _importtime(world: World, colds: ColdResults, mode: str) -> list[Node]:
     with tempfile.TemporaryDirectory(prefix="bench-importtime-") as scratch:
-        done = _spawn(_child_env(world, _job(world, mode), scratch), scratch, ("-X", "importtime"))
+        done = spawn(child_env(world, colds.job(world, mode), scratch), scratch, ("-X", "importtime"))
     if done.returncode != 0:
-        raise RuntimeError(f"importtime {mode}: {done.stderr[-2000:]}")
+        raise RuntimeError(f"importtime {colds.case} {mode}: {done.stderr[-2000:]}")
     return parse(done.stderr)
 
 
@@ -85,8 +85,8 @@ def _median_by_package(runs: list[list[Node]]) -> dict[str, float]:
 def explain(world: World, colds: ColdResults, top: int = 14, runs: int = 3) -> str:
     handler_runs, baseline_runs = [], []
     for _ in range(runs):  # alternating, like the measured runs
-        handler_runs.append(_importtime(world, "handler"))
-        baseline_runs.append(_importtime(world, "baseline"))
+        handler_runs.append(_importtime(world, colds, "handler"))
+        baseline_runs.append(_importtime(world, colds, "baseline"))
     handler_nodes = handler_runs[0]
     handler, baseline = _median_by_package(handler_runs), _median_by_package(baseline_runs)
     first_import: dict[str, Node] = {}
@@ -99,8 +99,8 @@ def explain(world: World, colds: ColdResults, top: int = 14, runs: int = 3) -> s
         reverse=True,
     )
     out = [
-        f"Cold start, explained (python -X importtime, medians of {runs} processes of each kind; importtime "
-        "inflates absolute numbers, compare them with each other):",
+        f"Cold start of {colds.case}, explained (python -X importtime, medians of {runs} processes of each kind; "
+        "importtime inflates absolute numbers, compare them with each other):",
         f"  imports: handler {sum(handler.values()):.0f} ms, baseline {sum(baseline.values()):.0f} ms "
         f"(sum of modules' own times)",
         "  top-level packages the handler pays beyond the baseline (ms), and what first imported them:",

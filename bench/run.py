@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from bench import cold, explain, notify, report, warm, world
+from bench import cold, explain, invite, notify, report, warm, world
 from bench.report import Row
 
 _STARTED = time.perf_counter()
@@ -16,8 +16,38 @@ def _progress(message: str) -> None:
     print(f"[bench {time.perf_counter() - _STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
 
 
+def _cold_rows(colds: cold.ColdResults, base: str) -> list[Row]:
+    """The cold-start figures of one case; `base` names its baseline's (`baseline` for download, as before)."""
+    name, handler, baseline = colds.case, colds.handler, colds.baseline
+    return [
+        report.ratio(
+            f"cold_start.{name}.ratio",
+            [s.ms for s in handler],
+            [s.ms for s in baseline],
+            "<= 1.5",
+            lambda median: median <= 1.5,
+        ),
+        report.stats(f"cold_start.{name}.aws_requests", [len(s.sent) for s in handler]),
+        report.stats(f"cold_start.{base}.aws_requests", [len(s.sent) for s in baseline]),
+        report.stats(f"cold_start.{name}.ms", [s.ms for s in handler]),
+        report.stats(f"cold_start.{base}.ms", [s.ms for s in baseline]),
+        report.stats(f"cold_start.{name}.import_ms", [s.import_ms for s in handler]),
+        report.stats(f"cold_start.{base}.import_ms", [s.import_ms for s in baseline]),
+        report.ratio(f"cold_start.{name}.wall_ratio", [s.wall_ms for s in handler], [s.wall_ms for s in baseline]),
+        report.stats(f"cold_start.{name}.wall_ms", [s.wall_ms for s in handler]),
+        report.stats(f"cold_start.{base}.wall_ms", [s.wall_ms for s in baseline]),
+    ]
+
+
+_BASELINES = {"download": "baseline", "invite": "invite_baseline"}
+
+
 def _rows(
-    counts: dict[str, list[int]], ratio: warm.RatioSamples, colds: cold.ColdResults, stream: dict[str, list[int]]
+    counts: dict[str, list[int]],
+    ratio: warm.RatioSamples,
+    colds: dict[str, cold.ColdResults],
+    stream: dict[str, list[int]],
+    relaunches: list[invite.ReminderRun],
 ) -> list[Row]:
     def counted(name: str, target: str = "", limit: int | None = None) -> Row:
         check = None if limit is None else (lambda median: median <= limit)
@@ -30,38 +60,48 @@ def _rows(
         "<= 4, == .1",
         lambda median: median <= 4 and median == create_1.median,
     )
-    handler, baseline = colds.handler, colds.baseline
+    few, many = relaunches
+    many_read = report.stats(f"reminders.items_read.{invite.DUE}_of_{many.pending}", [many.items_read], "<= 20",
+                             lambda median: median <= 20)  # fmt: skip
+    download, invited = (_cold_rows(colds[case], _BASELINES[case]) for case in cold.CASES)
     rows = [
         counted("unlock.aws_requests", "1", 1),
         counted("unlock_wrong_code.aws_requests", "<= 2", 2),
         create_1,
         create_50,
         counted("file_fetch.aws_requests", "<= 1", 1),
-        report.ratio(
-            "cold_start.download.ratio",
-            [s.ms for s in handler],
-            [s.ms for s in baseline],
-            "<= 1.5",
-            lambda median: median <= 1.5,
-        ),
+        download[0],
         report.ratio("warm.unlock.ratio", ratio.handler_ms, ratio.raw_ms, "<= 1.3", lambda median: median <= 1.3),
         report.stats("notify.batch100.aws_requests", stream["batch"], "<= 8", lambda median: median <= 8),
         report.stats("expiry_sweep.items_read", stream["read"], "<= 20", lambda median: median <= 20),
         report.stats("expiry_sweep.expired", stream["expired"], "10", lambda median: median == 10),
+        many_read,
+        report.stats(
+            f"reminders.items_read.{invite.DUE}_of_{few.pending}",
+            [few.items_read],
+            f"== .{invite.DUE}_of_{many.pending}",
+            lambda median: median == many_read.median,
+        ),
+        report.stats(
+            f"reminders.relaunched.{invite.DUE}_of_{many.pending}",
+            [many.relaunched],
+            str(invite.DUE),
+            lambda median: median == invite.DUE,
+        ),
+        counted("invite.aws_requests", "<= 6", 6),
+        counted("accept.aws_requests", "<= 5", 5),
+        counted("invite_wrong_code.aws_requests", "1", 1),
+        invited[0],
         # For information.
         counted("create_link.idempotent.aws_requests"),
         counted("create_link.idempotent_replay.aws_requests"),
         counted("unlock.html.aws_requests"),
         counted("unlock_wrong_code.html.aws_requests"),
-        report.stats("cold_start.download.aws_requests", [len(s.sent) for s in handler]),
-        report.stats("cold_start.baseline.aws_requests", [len(s.sent) for s in baseline]),
-        report.stats("cold_start.download.ms", [s.ms for s in handler]),
-        report.stats("cold_start.baseline.ms", [s.ms for s in baseline]),
-        report.stats("cold_start.download.import_ms", [s.import_ms for s in handler]),
-        report.stats("cold_start.baseline.import_ms", [s.import_ms for s in baseline]),
-        report.ratio("cold_start.download.wall_ratio", [s.wall_ms for s in handler], [s.wall_ms for s in baseline]),
-        report.stats("cold_start.download.wall_ms", [s.wall_ms for s in handler]),
-        report.stats("cold_start.baseline.wall_ms", [s.wall_ms for s in baseline]),
+        counted("invite_page.aws_requests"),
+        report.stats(f"reminders.reported_items_read.{invite.DUE}_of_{many.pending}", [many.reported]),
+        report.stats(f"reminders.aws_requests.{invite.DUE}_of_{many.pending}", [len(many.requests)]),
+        *download[1:],
+        *invited[1:],
         report.stats("warm.unlock.handler_ms", ratio.handler_ms),
         report.stats("warm.unlock.raw_ms", ratio.raw_ms),
         report.stats("warm.unlock.handler_self_ms", ratio.handler_self_ms),
@@ -73,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=30, help="warm runs per request-count figure (30)")
     parser.add_argument("--iterations", type=int, default=200, help="interleaved iterations of the warm ratio (200)")
+    parser.add_argument(
+        "--invite-runs",
+        type=int,
+        default=10,
+        help="warm runs per invitation figure (10: each makes a person and an invitation first)",
+    )
     parser.add_argument("--cold-runs", type=int, default=10, help="cold processes of each kind (10)")
     parser.add_argument(
         "--explain",
@@ -91,34 +137,49 @@ def main(argv: list[str] | None = None) -> int:
         _progress("notify: batches of 100 link events; expiry sweep with 10 due links among 10,000")
         read, expired = notify.sweep_items_read(stack)
         stream = {"batch": notify.batch_requests(stack, 5), "read": [read], "expired": [expired]}
-        _progress(f"cold starts: {args.cold_runs} processes of each kind, alternating")
-        colds = cold.run(stack, args.cold_runs)
-        rows = _rows(counts, ratio, colds, stream)
-        explanation = ""
-        if args.explain or any(r.passes is False for r in rows if r.name.startswith("cold_start.")):
-            _progress("cold start explanation: python -X importtime")
-            explanation = explain.explain(stack, colds)
+        pending = " then ".join(f"{n:,}" for n in invite.PENDING)
+        _progress(f"reminders: scheduled runs with {invite.DUE} due invitations among {pending} pending")
+        relaunches = invite.reminders(stack)  # first: no other invitation may be in the reminders' index
+        _progress(f"invitations: {args.invite_runs} warm runs per figure (a new person and invitation each)")
+        invited, invite_operations = invite.request_counts(stack, args.invite_runs)
+        counts.update(invited)
+        operations.update(invite_operations)
+        colds: dict[str, cold.ColdResults] = {}
+        for case in cold.CASES:
+            _progress(f"cold starts ({case}): {args.cold_runs} processes of each kind, alternating")
+            colds[case] = cold.run(stack, args.cold_runs, case)
+        rows = _rows(counts, ratio, colds, stream, relaunches)
+        explanations = []
+        for case in cold.CASES:
+            if args.explain or any(r.passes is False for r in rows if r.name == f"cold_start.{case}.ratio"):
+                _progress(f"cold start explanation ({case}): python -X importtime")
+                explanations.append(explain.explain(stack, colds[case]))
     finally:
         stack.stop()
 
     print(report.table(rows))
-    handler, baseline = colds.handler, colds.baseline
     print()
     print("Requests seen per figure (botocore before-send, every client of the process):")
     for name, seen in operations.items():
         print(f"  {name}: {' | '.join(sorted(seen))}")
-    print(f"  cold_start.download.aws_requests: {' | '.join(sorted({' + '.join(s.sent) for s in handler}))}")
-    print(f"  cold_start.baseline.aws_requests: {' | '.join(sorted({' + '.join(s.sent) for s in baseline}))}")
+    for case in cold.CASES:
+        for base, samples in ((case, colds[case].handler), (_BASELINES[case], colds[case].baseline)):
+            print(f"  cold_start.{base}.aws_requests: {' | '.join(sorted({' + '.join(s.sent) for s in samples}))}")
+    for run in relaunches:
+        print(f"  reminders: {invite.describe(run)}")
     print()
     print(
-        f"Counts: median of {args.runs} warm runs each; verdicts judge the median. Warm ratio: "
+        f"Counts: median of {args.runs} warm runs each ({args.invite_runs} for invitations); verdicts judge the "
+        "median. Warm ratio: "
         f"median of {len(ratio.handler_ms)} handler calls / median of {len(ratio.raw_ms)} raw UpdateItem calls, "
         "interleaved, same process, same client, moto server on 127.0.0.1; min/max are per-pair ratios.\n"
-        f"Cold start: {len(handler)} fresh processes of each kind, alternating; *.ms and the ratio are timed inside "
+        f"Reminders: one scheduled run each; items read are what DynamoDB's answers report (a Query's "
+        "ScannedCount, one per item a GetItem returned), counted on every client.\n"
+        f"Cold start: {args.cold_runs} fresh processes of each kind, alternating; *.ms and the ratio are timed inside "
         "each process, from its first statement (interpreter boot and site excluded, equally for both) to the "
         "answer; wall_* is process start to exit as seen from here (boot and teardown included)."
     )
-    if explanation:
+    for explanation in explanations:
         print()
         print(explanation)
     report.write_json(rows)

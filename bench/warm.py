@@ -29,7 +29,7 @@ class Prepared:
     expect: int
 
 
-def _count(prepared: Prepared, operations: dict[str, set[str]], figure: str) -> int:
+def count(prepared: Prepared, operations: dict[str, set[str]], figure: str) -> int:
     context = prepared.function.context()
     with COUNTER.window() as window:
         result = prepared.function.handler(prepared.event, context)
@@ -39,7 +39,7 @@ def _count(prepared: Prepared, operations: dict[str, set[str]], figure: str) -> 
     return window.requests
 
 
-def _wrong(code: str) -> str:
+def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
@@ -66,12 +66,12 @@ def request_counts(world: World, runs: int) -> tuple[Counts, dict[str, set[str]]
     def record(figure: str, prepare: Callable[[], Prepared]) -> None:
         samples = counts.setdefault(figure, [])
         for _ in range(runs):
-            samples.append(_count(prepare(), operations, figure))
+            samples.append(count(prepare(), operations, figure))
 
     record("unlock.aws_requests", lambda: _unlock(world, str, html=False, expect=200))
-    record("unlock_wrong_code.aws_requests", lambda: _unlock(world, _wrong, html=False, expect=403))
+    record("unlock_wrong_code.aws_requests", lambda: _unlock(world, wrong, html=False, expect=403))
     record("unlock.html.aws_requests", lambda: _unlock(world, str, html=True, expect=200))
-    record("unlock_wrong_code.html.aws_requests", lambda: _unlock(world, _wrong, html=True, expect=403))
+    record("unlock_wrong_code.html.aws_requests", lambda: _unlock(world, wrong, html=True, expect=403))
 
     def create(documents: int, key: str | None = None) -> Prepared:
         function, event = world.create_link_event(documents, email=True, key=key)
@@ -82,7 +82,7 @@ def request_counts(world: World, runs: int) -> tuple[Counts, dict[str, set[str]]
     record("create_link.idempotent.aws_requests", lambda: create(1, key=str(uuid.uuid4())))
     # The same key again: Powertools answers the stored result.
     replay_key = str(uuid.uuid4())
-    _count(create(1, key=replay_key), {}, "create_link.idempotent (first)")
+    count(create(1, key=replay_key), {}, "create_link.idempotent (first)")
     record("create_link.idempotent_replay.aws_requests", lambda: create(1, key=replay_key))
 
     # One unlocked link; its downloadUrl fetched again and again inside the 30-minute window.

@@ -5,7 +5,8 @@ handlers loaded here (warm figures) and the fresh `python` processes of the
 cold-start figure. The world is the handler tests' (devstack.testkit): resources
 provisioned from template.yaml, handlers loaded as Lambda loads them, API Gateway
 events from template.yaml's routes, and the vault, dossier, documents and links
-created through the vault and create_link handlers, as an owner would.
+created through the vault and create_link handlers, as an owner would; persons through the vault
+handler and invitations through the invite handler, their links read from the e-mail SES "sent".
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from moto.server import ThreadedMotoServer
+from moto.ses.models import ses_backends
 
 from devstack import template
 from devstack.functions import Handler, LambdaContext, function_arn, load_handler
+from devstack.outbox import parse_raw_email
 from devstack.stack import aws_environment
 from devstack.testkit import (
     ACCOUNT,
@@ -37,9 +42,12 @@ from devstack.testkit import (
 ROOT = template.ROOT
 STACK = "vault-share-bench"
 BASE_URL = "https://api.vault-share.bench/v1"
-FUNCTIONS = ("VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction")
+FUNCTIONS = ("VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction", "InviteFunction")
+MOBILE = "+33612345678"
+PASSWORD = "Correct-horse-42"  # meets the user pool's policy
+_INVITE_LINK = re.compile(r"/invite/([A-Za-z0-9_-]{20,})")
 
-__all__ = ["ACCOUNT", "REGION", "Function", "NewLink", "World", "layer_dirs", "start"]
+__all__ = ["ACCOUNT", "REGION", "Function", "NewInvitation", "NewLink", "World", "layer_dirs", "start"]
 
 
 @dataclass
@@ -63,6 +71,14 @@ class NewLink:
     token: str
     code: str
     document_ids: list[str]
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    token: str  # from the link in the e-mail the person received
+    code: str  # from the owner's answer (the person's SMS carries it)
+    invitation_id: str
+    email: str
 
 
 @dataclass
@@ -113,6 +129,42 @@ class World:
         answer = json.loads(result["body"])
         return NewLink(answer["url"].rsplit("/", 1)[1], answer["code"], self.document_ids[:documents])
 
+    def new_person(self, *, mobile: bool = True) -> tuple[str, str]:
+        """(person id, e-mail) of a new person of the vault with an address of their own (no account
+        yet) and, unless told not to, a mobile; made through the vault API."""
+        email = f"alain.{uuid.uuid4().hex[:12]}@example.fr"
+        body = {"firstName": "Alain", "lastName": "Dupont", "email": email}
+        if mobile:
+            body["mobile"] = MOBILE
+        function, event = self.event("POST", f"/vaults/{self.vault_id}/persons", body, owner=True)
+        result = function.handler(event, function.context())
+        if result["statusCode"] != 201:
+            raise RuntimeError(f"create person: {result['statusCode']} {result.get('body')}")
+        return json.loads(result["body"])["personId"], email
+
+    def invite_event(self, person_id: str) -> tuple[Function, dict[str, Any]]:
+        """The owner invites the person into the dossier (no Idempotency-Key)."""
+        path = f"/vaults/{self.vault_id}/persons/{person_id}/invitations"
+        return self.event("POST", path, {"dossierIds": [self.dossier_id]}, owner=True)
+
+    def new_invitation(self) -> NewInvitation:
+        """A pending invitation of a new person, by e-mail and SMS, made the normal way (invite
+        handler); the token comes from the link in the e-mail SES sent, the code from the answer."""
+        person_id, email = self.new_person()
+        function, event = self.invite_event(person_id)
+        sent = ses_backends[ACCOUNT][REGION].sent_messages
+        before = len(sent)
+        result = function.handler(event, function.context())
+        if result["statusCode"] != 201:
+            raise RuntimeError(f"invite: {result['statusCode']} {result.get('body')}")
+        answer = json.loads(result["body"])
+        for message in list(sent)[before:]:
+            mail = parse_raw_email(message.raw_data, list(message.destinations or []))
+            found = _INVITE_LINK.search(mail["text"]) if email in mail["to"] else None
+            if found:
+                return NewInvitation(found.group(1), answer["code"], answer["invitationId"], email)
+        raise RuntimeError(f"no invitation e-mail to {email}")
+
     def stop(self) -> None:
         self.moto.stop()
 
@@ -137,6 +189,6 @@ def start(documents: int = 50) -> World:
     return world
 
 
-def layer_dirs(world: World) -> tuple[Path, Path]:
-    """The download function's CodeUri and the layer, as Lambda puts them on sys.path."""
-    return world.functions["DownloadFunction"].spec.code_uri, ROOT / "shared"
+def layer_dirs(function: Function) -> tuple[Path, Path]:
+    """The function's CodeUri and the layer, as Lambda puts them on sys.path."""
+    return function.spec.code_uri, ROOT / "shared"

@@ -1,16 +1,25 @@
-"""Two-channel invitations: owner routes, public /invite/{token}, scheduled reminders."""
+"""Two-channel invitations: owner routes, public /invite/{token}, scheduled reminders.
+
+The public pages are a recipient's first request, often to a cold container: they are served
+without Powertools' Tracer, as download's are (importing the X-Ray SDK creates clients and costs
+that cold start about half a second; `Tracing: Active` still traces the invocation). The owner
+routes and the scheduled work are traced, the Tracer made on the first of them. Clients of
+services that only some routes use are made on first use (vault_share.adapters.aws.lazy_client).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.accounts import Accounts
-from vault_share.adapters.aws import client
+from vault_share.adapters.aws import client, lazy_client
 from vault_share.adapters.id_tokens import IdTokens, jwks_url
 from vault_share.adapters.letters import LetterPost, LetterStore, print_provider
 from vault_share.adapters.mailer import Mailer
@@ -31,7 +40,6 @@ from vault_share.vault.access import Caller, caller_from_event
 from vault_share.vault.schemas import UpdatePerson
 
 logger = Logger()
-tracer = Tracer()
 app = make_resolver()
 site = PublicSite(pages.TITLE, pages.error_page, app)
 
@@ -39,18 +47,18 @@ site = PublicSite(pages.TITLE, pages.error_page, app)
 settings = get_settings()
 dynamodb = client("dynamodb")
 invitations = InvitationStore(dynamodb, settings.shares_table)
-sealer = Sealer(client("kms"), settings.invitation_key_arn)
+sealer = Sealer(lazy_client("kms"), settings.invitation_key_arn)
 pepper = Pepper(settings.pepper_secret_arn)
-mailer = Mailer(client("ses"), settings.sender_email)
+mailer = Mailer(lazy_client("ses"), settings.sender_email)
 inviting = owner.Inviting(
     store=invitations,
     sealer=sealer,
     pepper=pepper,
     channels=Channels(
         mailer=mailer,
-        sms=SmsSender(client("sns"), settings.sms_sender_id),
+        sms=SmsSender(lazy_client("sns"), settings.sms_sender_id),
         letters=LetterPost(
-            LetterStore(client("s3"), settings.documents_bucket),
+            LetterStore(lazy_client("s3"), settings.documents_bucket),
             # No Secrets Manager client while letters wait for the manual print step (the default).
             print_provider(
                 settings.print_provider,
@@ -74,7 +82,7 @@ public = recipient.Recipient(
     invitations=invitations,
     pepper=pepper,
     sealer=sealer,
-    accounts=Accounts(client("cognito-idp"), settings.user_pool_id),
+    accounts=Accounts(lazy_client("cognito-idp"), settings.user_pool_id),
     id_tokens=IdTokens(
         jwks_url(settings.region, settings.user_pool_id, settings.aws_endpoint_url),
         settings.region,
@@ -348,10 +356,23 @@ def run_task(task: str) -> dict[str, Any]:
     raise ValueError(f"unknown task: {task}")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def serve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "task" in event:
         return run_task(event["task"])
     invite_once.register_context(context)
     return site.resolve(event, context)
+
+
+@cache
+def traced() -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """`serve` under Powertools' Tracer, made for the first owner request or scheduled task."""
+    from aws_lambda_powertools import Tracer
+
+    return Tracer().capture_lambda_handler(capture_response=False, capture_error=False)(serve)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if str(event.get("resource", "")).startswith("/invite/"):  # a recipient's page: untraced (see above)
+        return serve(event, context)
+    return traced()(event, context)

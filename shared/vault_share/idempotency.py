@@ -10,6 +10,7 @@ the pepper. The stored hash of the request covers a MAC of a typed code, not the
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -71,21 +72,32 @@ class Idempotent(Generic[R]):
             expires_after_seconds=RETRY_WINDOW_SECONDS,
             raise_on_no_idempotency_key=True,
         )
+        self._table = table
         self._sealer = sealer
         self._pepper = pepper
         self._purpose = purpose
         self._run = run
         self._scope = scope
+        self._sealed_run: Callable[..., dict[str, str]] | None = None
+        self._lock = threading.Lock()
 
-        @idempotent_function(
-            data_keyword_argument="data",
-            persistence_store=DynamoDBPersistenceLayer(table_name=table),
-            config=self._config,
-        )
-        def sealed_run(data: dict[str, Any], request: Any) -> dict[str, str]:
-            return {"sealed": self._sealer.seal(self._run(request), _context(self._purpose, data))}
+    def _sealed(self) -> Callable[..., dict[str, str]]:
+        """The run behind Powertools' idempotency, made for the first request with a key: its
+        persistence layer creates a DynamoDB client from a session of its own (100 ms or more of a
+        cold start, which requests without a key never need)."""
+        with self._lock:
+            if self._sealed_run is None:
 
-        self._sealed_run = sealed_run
+                @idempotent_function(
+                    data_keyword_argument="data",
+                    persistence_store=DynamoDBPersistenceLayer(table_name=self._table),
+                    config=self._config,
+                )
+                def sealed_run(data: dict[str, Any], request: Any) -> dict[str, str]:
+                    return {"sealed": self._sealer.seal(self._run(request), _context(self._purpose, data))}
+
+                self._sealed_run = sealed_run
+            return self._sealed_run
 
     def register_context(self, context: LambdaContext) -> None:
         """Lets Powertools expire an in-progress record when the function times out."""
@@ -108,7 +120,7 @@ class Idempotent(Generic[R]):
             "body": self._fingerprint(scope.body),
         }
         try:
-            stored = self._sealed_run(data=data, request=request)
+            stored = self._sealed()(data=data, request=request)
         except IdempotencyValidationError:
             raise Unprocessable(
                 "Cette clé Idempotency-Key a déjà servi pour une autre demande.", code="idempotency_key_reused"

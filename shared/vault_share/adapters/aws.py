@@ -3,6 +3,9 @@
 A session loads botocore's data files once; sharing it saves each further
 client that work. Sessions are not thread-safe, so creation is locked (the
 local stack serves concurrent requests in one process); clients are.
+
+Creating a client still loads its service's model (tens of milliseconds, more for the first):
+`lazy_client` defers that to the first call, for a service some requests of a function never use.
 """
 
 from __future__ import annotations
@@ -32,6 +35,23 @@ def client(service: str) -> Any:
 @cache
 def _client(service: str) -> Any:
     return _session().client(service, config=_CONFIG)
+
+
+class LazyClient:
+    """Stands for `client(service)`, made on its first use (then the same client as `client(service)`)."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(client(self._service), name)
+
+    def __repr__(self) -> str:
+        return f"LazyClient({self._service!r})"
+
+
+def lazy_client(service: str) -> Any:
+    return LazyClient(service)
 
 
 def reset() -> None:

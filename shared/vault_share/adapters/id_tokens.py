@@ -4,14 +4,17 @@ also call signed in (accepting an invitation into an existing account), and for 
 authorizer.
 
 PyJWT (with `cryptography`) checks the RS256 signature and the registered claims; the JWKS is
-fetched once and cached per container.
+fetched once and cached per container. Both are imported on the first token to verify: importing
+them (`cryptography` mostly) costs a cold start about 100 ms that most requests never need.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
-import jwt
+if TYPE_CHECKING:
+    import jwt
 
 
 class InvalidToken(Exception):
@@ -28,15 +31,28 @@ class IdTokens:
     def __init__(self, jwks: str, region: str, user_pool_id: str, client_ids: list[str]) -> None:
         self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
         self.client_ids = client_ids
-        self._jwks = jwt.PyJWKClient(jwks, cache_keys=True)
+        self._jwks_url = jwks
+        self._jwks: jwt.PyJWKClient | None = None
+        self._lock = threading.Lock()
+
+    def _keys(self) -> jwt.PyJWKClient:
+        with self._lock:
+            if self._jwks is None:
+                import jwt
+
+                self._jwks = jwt.PyJWKClient(self._jwks_url, cache_keys=True)
+            return self._jwks
 
     def verify(self, authorization: str | None) -> dict[str, Any]:
         """The claims of a valid ID token (`Bearer <token>` or the raw token); InvalidToken otherwise."""
         if not authorization:
             raise InvalidToken("missing token")
         token = authorization.removeprefix("Bearer ").strip()
+        keys = self._keys()
+        import jwt
+
         try:
-            key = self._jwks.get_signing_key_from_jwt(token)
+            key = keys.get_signing_key_from_jwt(token)
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key.key,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
@@ -53,6 +52,9 @@ class Mailer:
         self._sender_name = sender_name
 
     def send(self, email: Email, *, from_name: str | None = None) -> str:
+        # With email.policy, which EmailMessage loads on first use: not at a cold start that sends nothing.
+        from email.headerregistry import Address
+
         message = EmailMessage()
         # The address is ours whatever the name holds: an Address object, never a string to parse.
         message["From"] = Address(display_name=display_name(from_name or self._sender_name), addr_spec=self._sender)

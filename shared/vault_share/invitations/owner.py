@@ -44,7 +44,7 @@ DossierId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 class _Body(ApiModel):
     """The wire names only (camelCase)."""
 
-    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True, defer_build=True)
 
 
 def _distinct(values: list[str]) -> list[str]:

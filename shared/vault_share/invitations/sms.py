@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-
-import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
-from anyascii import anyascii
+from functools import cache
 
 from vault_share.i18n import date_fr
 
@@ -54,12 +52,21 @@ _SCHEME = re.compile(r"https?|ftps?|www", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
+@cache
+def _codec() -> str:
+    """The codec's name, once `gsm0338` has registered it: imported when an SMS is written, not at
+    a cold start (with anyascii, about 30 ms that a recipient's page does not need)."""
+    import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
+
+    return _CODEC
+
+
 def _is_basic(char: str) -> bool:
     """In the GSM 03.38 basic alphabet (one septet), and no control character (LF, CR, ESC)."""
     if unicodedata.category(char) == "Cc":
         return False
     try:
-        return len(char.encode(_CODEC)) == 1
+        return len(char.encode(_codec())) == 1
     except UnicodeEncodeError:
         return False
 
@@ -76,6 +83,8 @@ def _gsm_char(char: str) -> str:
         # Controls, bidi and other invisible characters, stray combining marks, emoji and pictographs:
         # nothing a reader would miss in a transliteration.
         return ""
+    from anyascii import anyascii
+
     return "".join(c if _is_basic(c) else _REPLACEMENTS.get(c, "") for c in anyascii(char))
 
 
@@ -102,7 +111,7 @@ def _safe_name(vault_name: str) -> str:
 
 def septets(text: str) -> int:
     """The septets `text` takes in GSM 03.38 (two for an extension-table character)."""
-    return len(text.encode(_CODEC))
+    return len(text.encode(_codec()))
 
 
 def _message(code: str, vault: str, until: str) -> str:

@@ -165,6 +165,25 @@ class PartRefused(Exception):
         self.index = index
 
 
+def invitation_item(invitation: Invitation, ttl: int) -> dict[str, Any]:
+    """The item `InvitationStore.insert` puts, as plain values (vault_share.dynamo.to_item types them)."""
+    values = {attr: getattr(invitation, py) for py, attr in _ATTRIBUTES.items()}
+    values.update(guarded_attributes(INVITATION, invitation.code_mac))
+    if invitation.status != INVITATION.open:
+        values.pop("expiryPk")  # never sent: nothing to expire, nothing to remind
+    elif invitation.next_relaunch_at:
+        values["relaunchPk"] = RELAUNCH_PARTITION
+    values.update(
+        kind="invitation",
+        gsi1pk=f"VAULT#{invitation.vault_id}",
+        gsi1sk=f"INVITATION#{invitation.invitation_id}",
+        gsi2pk=person_partition(invitation.vault_id, invitation.person_id),
+        gsi2sk=f"{invitation.created_at}#{invitation.invitation_id}",
+        ttl=ttl,
+    )
+    return values
+
+
 def _invitation(values: dict[str, Any] | None) -> Invitation | None:
     return Invitation.of(values) if values else None
 
@@ -179,20 +198,7 @@ class InvitationStore(SharesStore[Invitation]):
         """The new invitation; with `together` (TransactWriteItems parts: the guest's home page), in
         one transaction with them, still one request. PartRefused names the part whose condition
         failed: nothing is written."""
-        values = {attr: getattr(invitation, py) for py, attr in _ATTRIBUTES.items()}
-        values.update(guarded_attributes(INVITATION, invitation.code_mac))
-        if invitation.status != INVITATION.open:
-            values.pop("expiryPk")  # never sent: nothing to expire, nothing to remind
-        elif invitation.next_relaunch_at:
-            values["relaunchPk"] = RELAUNCH_PARTITION
-        values.update(
-            kind="invitation",
-            gsi1pk=f"VAULT#{invitation.vault_id}",
-            gsi1sk=f"INVITATION#{invitation.invitation_id}",
-            gsi2pk=person_partition(invitation.vault_id, invitation.person_id),
-            gsi2sk=f"{invitation.created_at}#{invitation.invitation_id}",
-            ttl=ttl,
-        )
+        values = invitation_item(invitation, ttl)
         if not together:
             self._put_new(values)
             return
