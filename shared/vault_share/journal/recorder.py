@@ -137,8 +137,9 @@ class Recorder:
         except Exception:
             marker.delete()  # so that the retry sends it
             raise
+        marker.status = SENT
         try:
-            marker.update(actions=[EmailMarkerItem.status.set(SENT)])
+            marker.save()  # a put: the function may put and delete markers, not update them
         except Exception as exc:  # sent: only a redelivery of this record would send it again
             logger.warning("e-mail marker not updated", extra={"error_type": type(exc).__name__})
         return True
