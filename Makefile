@@ -2,7 +2,8 @@
 # and `make test` (every check). Each creates .venv and installs what it needs,
 # exactly as locked: requirements-dev.txt (the dev environment) and
 # shared/requirements.txt (the Lambda layer, read by `sam build`), both with hashes.
-# Daily work: `make fmt`, `make unit`; `make lock` after changing pyproject.toml.
+# Daily work: `make fmt`, `make unit`; `make lock` after changing pyproject.toml; `make openapi`
+# after changing a route.
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +16,7 @@ LAYER_LOCK := shared/requirements.txt
 # without it, pins already in the locks are kept.
 UPGRADE ?=
 
-.PHONY: run test lint fmt unit bench lock clean
+.PHONY: run test lint fmt unit bench lock openapi clean
 
 $(STAMP): pyproject.toml $(DEV_LOCK) $(LAYER_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +47,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# openapi.json from the functions' resolvers and route decorators (tests/test_openapi.py fails when it is stale).
+openapi: $(STAMP)
+	$(BIN)/python -m scripts.openapi
 
 # The dev lock is universal (any OS, Python >= 3.11); the layer lock is for Lambda (python3.13,
 # arm64) and takes its versions from the dev lock, so that what is tested is what is shipped.

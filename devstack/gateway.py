@@ -1,4 +1,5 @@
-"""The HTTP front door: API Gateway emulation for template routes, plus /_local/*."""
+"""The HTTP front door: API Gateway emulation for template routes, plus /_local/* (the API's
+OpenAPI document and Swagger UI among them)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import logging
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+from aws_lambda_powertools.event_handler.openapi import swagger_ui
+from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
 from devstack.authorizer import AuthorizationError, CognitoAuthorizer
 from devstack.events import HttpAnswer, RouteTable, bad_gateway, build_event, map_response
@@ -45,6 +50,67 @@ def error_answer(status: int, code: str, message: str, headers: list[tuple[str, 
     return json_answer(status, {"error": code, "message": message}, headers)
 
 
+# ---------------------------------------------------------------- the API's document (local only)
+
+OPENAPI_PATH = "/_local/openapi.json"
+SWAGGER_PATH = "/_local/swagger"
+OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"  # `make openapi` writes it
+# Swagger UI as Powertools ships it (its enable_swagger's offline copy): served from here, no CDN.
+SWAGGER_ASSETS = {
+    f"{SWAGGER_PATH}/swagger-ui-bundle.min.js": "application/javascript",
+    f"{SWAGGER_PATH}/swagger-ui.min.css": "text/css",
+}
+_NO_STORE = ("Cache-Control", "no-store")
+
+
+def _openapi_text() -> str | None:
+    try:
+        return OPENAPI_FILE.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _no_document() -> HttpAnswer:
+    return error_answer(503, "openapi_missing", "openapi.json est absent : lancez `make openapi`.")
+
+
+def _openapi(_query: str, _body: bytes, _headers: dict[str, str]) -> HttpAnswer:
+    text = _openapi_text()
+    if text is None:
+        return _no_document()
+    return HttpAnswer(200, [("Content-Type", "application/json"), _NO_STORE], text.encode("utf-8"))
+
+
+def _swagger(query: str, body: bytes, headers: dict[str, str]) -> HttpAnswer:
+    """Swagger UI on the committed document; `?format=json` is the document (the page's own link)."""
+    if parse_qs(query).get("format") == ["json"]:
+        return _openapi(query, body, headers)
+    text = _openapi_text()
+    if text is None:
+        return _no_document()
+    js, css = SWAGGER_ASSETS
+    page = generate_swagger_html(text.replace("</", "<\\/"), js, css, SWAGGER_PATH, None, persist_authorization=True)
+    return HttpAnswer(200, [("Content-Type", "text/html; charset=utf-8"), _NO_STORE], page.encode("utf-8"))
+
+
+def _asset(path: str) -> LocalHandler:
+    file = Path(swagger_ui.__file__).with_name(path.rsplit("/", 1)[1])
+
+    def serve(_query: str, _body: bytes, _headers: dict[str, str]) -> HttpAnswer:
+        return HttpAnswer(200, [("Content-Type", SWAGGER_ASSETS[path])], file.read_bytes())
+
+    return serve
+
+
+def docs_routes() -> dict[tuple[str, str], LocalHandler]:
+    """GET /_local/openapi.json and /_local/swagger (with its two assets)."""
+    return {
+        ("GET", OPENAPI_PATH): _openapi,
+        ("GET", SWAGGER_PATH): _swagger,
+        **{("GET", path): _asset(path) for path in SWAGGER_ASSETS},
+    }
+
+
 class Gateway:
     """Binds its port at once (the public URL must be known before functions load); `mount` adds the API."""
 
@@ -73,7 +139,7 @@ class Gateway:
         self.pools = pools
         self.authorizer = authorizer
         self.cors = cors
-        self.local_routes = local_routes
+        self.local_routes = {**docs_routes(), **local_routes}
 
     @property
     def port(self) -> int:

@@ -1,4 +1,6 @@
-"""The demo, created through the public API as the owner would: GARAGE AUTO and its SIV dossier."""
+"""The demo, created through the public API as the owner would: GARAGE AUTO, its SIV dossier and two
+persons to invite: DUPONT Alain (e-mail, mobile and postal address: the link by e-mail, the code by
+SMS) and BERNARD Sophie (a postal address only: the link by letter, the code by the owner's phone)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,14 @@ from devstack.stack import Demo, LocalStack
 
 OWNER_EMAIL = "owner@garage-auto.example"
 OWNER_PASSWORD = "Garage-Auto-2026"  # noqa: S105 (local demo account, printed on purpose)
+# The demo's guests: DUPONT Alain as seeded, and what each types in the invitation page (a password
+# of the user pool's policy; BERNARD Sophie, invited by letter, also gives an e-mail address there).
+GUEST_EMAIL = "alain.dupont@example.fr"
+GUEST_MOBILE = "+33612345678"
+GUEST_PASSWORD = "Bienvenue-Alain-2026"  # noqa: S105 (local demo, printed on purpose)
+POSTAL_ADDRESS = {"line1": "8 avenue Jean Jaurès", "postalCode": "69007", "city": "Lyon", "country": "France"}
+POSTAL_GUEST_EMAIL = "sophie.bernard@example.fr"
+POSTAL_GUEST_PASSWORD = "Bienvenue-Sophie-2026"  # noqa: S105 (local demo, printed on purpose)
 
 
 class SeedError(RuntimeError):
@@ -67,18 +77,23 @@ def seed(stack: LocalStack) -> Demo:
         {
             "firstName": "Alain",
             "lastName": "DUPONT",
-            "email": "alain.dupont@example.fr",
-            "mobile": "+33612345678",
+            "email": GUEST_EMAIL,
+            "mobile": GUEST_MOBILE,
             "postalAddress": {"line1": "12 rue des Lilas", "postalCode": "69003", "city": "Lyon", "country": "France"},
         },
     )
     _expect(person.status, 201, "create person")
+    postal = api.post(
+        f"/vaults/{vault_id}/persons", {"firstName": "Sophie", "lastName": "BERNARD", "postalAddress": POSTAL_ADDRESS}
+    )
+    _expect(postal.status, 201, "create postal-only person")
 
     stack.demo = Demo(
         vault_id=vault_id,
         dossier_id=dossier_id,
         document_ids=document_ids,
         person_id=person.json()["personId"],
+        postal_person_id=postal.json()["personId"],
         owner_email=OWNER_EMAIL,
         owner_password=OWNER_PASSWORD,
     )

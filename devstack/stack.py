@@ -34,6 +34,8 @@ class Demo:
     dossier_id: str = ""
     document_ids: list[str] = field(default_factory=list)
     person_id: str = ""
+    # A person with a postal address only (the letter invitation); not in the contract, an extra field.
+    postal_person_id: str = ""
     owner_email: str = ""
     owner_password: str = ""
 
@@ -43,6 +45,7 @@ class Demo:
             "dossierId": self.dossier_id,
             "documentIds": self.document_ids,
             "personId": self.person_id,
+            "postalPersonId": self.postal_person_id,
             "owner": {"email": self.owner_email, "password": self.owner_password},
         }
 

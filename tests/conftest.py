@@ -37,6 +37,13 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import moto  # noqa: E402  (after the environment: moto hooks every botocore client made from now on)
+from hypothesis import settings  # noqa: E402
+
+# Property tests (tests/unit/test_properties_*.py): 200 examples each, no deadline (two shared cores
+# make timings meaningless), no example database (a failure prints the example to pin as @example).
+# Hypothesis loads its "ci" profile by itself on a CI runner: the same, derandomized.
+settings.register_profile("default", max_examples=200, deadline=None, database=None)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=200)
 
 pytest_plugins = ["tests.fixtures"]
 __all__ = ["REGION", "STACK", "moto"]

@@ -17,6 +17,7 @@ from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share.adapters.aws import client
 from vault_share.adapters.documents import DocumentStore
+from vault_share.api import openapi as doc
 from vault_share.api.public import PublicSite
 from vault_share.errors import DomainError
 from vault_share.guard import secrets
@@ -37,9 +38,23 @@ documents = DocumentStore(client("s3"), settings.documents_bucket)
 pepper = Pepper(settings.pepper_secret_arn)
 
 GRANT_COOKIE = "vs_grant"
+CODE_FIELD = {"code": {"type": "string", "pattern": "^[0-9]{6}$", "description": "The link's 6-digit code."}}
 
 
-@app.route("/share/<token>", method=["GET", "HEAD"])
+def _show_doc(head: bool) -> dict[str, Any]:
+    return doc.public(
+        "Read a link's page (never consumes it)",
+        tag="share",
+        operation_id="headShare" if head else "getShare",
+        head=head,
+        errors=[*doc.LINK],
+        description="A browser (`Accept: text/html`) gets the page with the code form; a program gets JSON.",
+        ok=doc.Ok(200, "The link is active: who sends, how many documents, until when.", "ShareSummary", html=True),
+    )
+
+
+@app.get("/share/<token>", **_show_doc(head=False))
+@app.head("/share/<token>", **_show_doc(head=True))
 def show(token: str) -> Any:
     try:
         link = recipient.active(token, links)
@@ -54,7 +69,26 @@ def show(token: str) -> Any:
     return site.json(200, recipient.summary(link))
 
 
-@app.post("/share/<token>")
+@app.post(
+    "/share/<token>",
+    **doc.public(
+        "Unlock a link with its code (the one consuming step)",
+        tag="share",
+        operation_id="unlockShare",
+        fields=CODE_FIELD,
+        required=["code"],
+        errors=["invalid_code", "wrong_code", *doc.LINK, *doc.PUBLIC_BODY],
+        description="Atomic: at most 5 codes are ever evaluated for a link, and exactly one right code wins. "
+        "A browser's page sets the download grant in the `vs_grant` cookie; JSON carries it in each `downloadUrl`.",
+        ok=doc.Ok(
+            200,
+            "The right code: the link is used; its documents can be fetched for 30 minutes.",
+            "Unlocked",
+            html=True,
+            headers=(("Set-Cookie", "`vs_grant`, the download grant, for the page's buttons (browsers only)."),),
+        ),
+    ),
+)
 def unlock(token: str) -> Any:
     # The browser's cookie (set with the form), or an API client's own `grant`.
     grant = recipient.client_grant(site.cookie(GRANT_COOKIE) if site.wants_html() else site.field("grant"))
@@ -82,7 +116,25 @@ def _grant_cookie(token: str, grant: str) -> Cookie:
     )
 
 
-@app.get("/share/<token>/files/<documentId>")
+@app.get(
+    "/share/<token>/files/<documentId>",
+    **doc.public(
+        "Fetch an unlocked document",
+        tag="share",
+        operation_id="fetchShareFile",
+        parameters=[
+            doc.parameter("grant", "query", "The download grant, as the unlock's `downloadUrl` carries it."),
+            doc.parameter(GRANT_COOKIE, "cookie", "The download grant, as the unlock's page set it."),
+        ],
+        errors=["download_not_found", "link_not_found", "not_found", "download_unavailable"],
+        description="Within 30 minutes of the unlock, as often as needed; every fetch is recorded.",
+        ok=doc.Ok(
+            302,
+            "To the file: a presigned S3 URL, valid at most 60 s, served as an attachment.",
+            headers=(("Location", "The presigned S3 URL."),),
+        ),
+    ),
+)
 def fetch(token: str, documentId: str) -> Any:  # noqa: N803
     grant = app.current_event.query_string_parameters.get("grant") or site.cookie(GRANT_COOKIE) or ""
     try:

@@ -16,6 +16,7 @@ from vault_share.adapters.letters import LetterPost, LetterStore, print_provider
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
 from vault_share.adapters.sms import SmsSender
+from vault_share.api import openapi as doc
 from vault_share.api.params import PathId
 from vault_share.api.public import PublicSite
 from vault_share.api.resolver import NO_STORE, json_response, make_resolver
@@ -95,47 +96,156 @@ def caller() -> Caller:
 # ---------------------------------------------------------------- owner routes
 
 
-@app.post("/vaults/<vaultId>/persons/<personId>/invitations")
+@app.post(
+    "/vaults/<vaultId>/persons/<personId>/invitations",
+    **doc.owner(
+        "Invite a person into the vault",
+        tag="invitations",
+        operation_id="invite",
+        errors=[
+            *doc.EDITOR,
+            "person_not_found",
+            "dossier_not_found",
+            "dossier_not_shareable",
+            "postal_address_unusable",
+            *doc.BODY,
+            *doc.IDEMPOTENT,
+        ],
+        description="The link goes by e-mail, else by letter; the code by SMS, else the owner phones it. The code "
+        "is in this answer; the link and the code never travel in the same message.",
+        parameters=[doc.IDEMPOTENCY_KEY],
+        ok=doc.Ok(201, "The invitation, its code and what each channel did.", "Invitation"),
+    ),
+)
 def invite(vaultId: PathId, personId: PathId, body: Annotated[owner.CreateInvitation, Body()]) -> Any:  # noqa: N803
     request = owner.InviteRequest(caller(), vaultId, personId, body)
     return json_response(201, invite_once(request, app.current_event.headers.get("Idempotency-Key")))
 
 
-@app.get("/vaults/<vaultId>/invitations/<invitationId>")
+@app.get(
+    "/vaults/<vaultId>/invitations/<invitationId>",
+    **doc.owner(
+        "Read an invitation, with its code",
+        tag="invitations",
+        operation_id="getInvitation",
+        errors=doc.INVITATION_OWNER,
+        ok=doc.Ok(200, "The invitation.", "Invitation"),
+    ),
+)
 def get_invitation(vaultId: PathId, invitationId: PathId) -> Any:  # noqa: N803
     return json_response(200, owner.get_invitation(caller(), vaultId, invitationId, inviting))
 
 
-@app.post("/vaults/<vaultId>/invitations/<invitationId>/relaunch")
+@app.post(
+    "/vaults/<vaultId>/invitations/<invitationId>/relaunch",
+    **doc.owner(
+        "Send an invitation again (same link, same code)",
+        tag="invitations",
+        operation_id="relaunchInvitation",
+        errors=[*doc.INVITATION_OWNER, "invitation_not_pending", "too_soon"],
+        description="A postal invitation gets a new letter, paid again. Concurrent relaunches send once.",
+        ok=doc.Ok(200, "The invitation, `relaunchCount` increased by 1.", "Invitation"),
+    ),
+)
 def relaunch(vaultId: PathId, invitationId: PathId) -> Any:  # noqa: N803
     return json_response(200, owner.relaunch(caller(), vaultId, invitationId, inviting))
 
 
-@app.delete("/vaults/<vaultId>/invitations/<invitationId>")
+@app.delete(
+    "/vaults/<vaultId>/invitations/<invitationId>",
+    **doc.owner(
+        "Cancel an invitation",
+        tag="invitations",
+        operation_id="cancelInvitation",
+        errors=[*doc.INVITATION_OWNER, "invitation_not_pending"],
+        ok=doc.Ok(204, "Cancelled: its link answers 410 from now on."),
+    ),
+)
 def cancel(vaultId: PathId, invitationId: PathId) -> Any:  # noqa: N803
     owner.cancel(caller(), vaultId, invitationId, inviting)
     return Response(status_code=204, headers=NO_STORE, body="")
 
 
-@app.get("/vaults/<vaultId>/persons/<personId>")
+@app.get(
+    "/vaults/<vaultId>/persons/<personId>",
+    **doc.owner(
+        "Read a person's page",
+        tag="persons",
+        operation_id="getPerson",
+        errors=[*doc.EDITOR, "person_not_found"],
+        ok=doc.Ok(200, "The person, their account's role in the vault and their latest invitation.", "PersonDetail"),
+    ),
+)
 def person_page(vaultId: PathId, personId: PathId) -> Any:  # noqa: N803
     return json_response(200, owner.person_page(caller(), vaultId, personId, inviting))
 
 
-@app.patch("/vaults/<vaultId>/persons/<personId>")
+@app.patch(
+    "/vaults/<vaultId>/persons/<personId>",
+    **doc.owner(
+        "Change a person's contact details",
+        tag="persons",
+        operation_id="updatePerson",
+        errors=[*doc.EDITOR, "person_not_found", *doc.BODY],
+        description="The fields sent are set, `null` clears one, absent ones stay.",
+        ok=doc.Ok(200, "The person's page as it now is.", "PersonDetail"),
+    ),
+)
 def update_person(vaultId: PathId, personId: PathId, body: Annotated[UpdatePerson, Body()]) -> Any:  # noqa: N803
     return json_response(200, owner.update_person(caller(), vaultId, personId, body, inviting))
 
 
-@app.post("/vaults/<vaultId>/persons/<personId>/access")
+@app.post(
+    "/vaults/<vaultId>/persons/<personId>/access",
+    **doc.owner(
+        "Grant guest access by personal code",
+        tag="invitations",
+        operation_id="grantAccess",
+        errors=[
+            *doc.EDITOR,
+            "person_not_found",
+            "dossier_not_found",
+            "dossier_not_shareable",
+            "invalid_personal_code",
+            "personal_code_unknown",
+            "too_many_personal_codes",
+            "already_member",
+            "home_conflict",
+            *doc.BODY,
+        ],
+        description="The account holder is a guest at once, no invitation, and is told by e-mail.",
+        ok=doc.Ok(201, "The guest's access and whether the e-mail went.", "AccessGranted"),
+    ),
+)
 def grant_access(vaultId: PathId, personId: PathId, body: Annotated[owner.DirectAccess, Body()]) -> Any:  # noqa: N803
     return json_response(201, owner.grant_access(caller(), vaultId, personId, body, inviting))
 
 
 # ---------------------------------------------------------------- public: the invited person
 
+CODE = {"type": "string", "pattern": "^[0-9]{6}$"}
+ACCEPT_FIELDS = {
+    "code": {**CODE, "description": "The invitation's validation code."},
+    "password": {"type": "string", "description": "A new guest's password (none for an existing account)."},
+    "email": {"type": "string", "format": "email", "description": "Letter path: the confirmed address."},
+    "emailCode": {**CODE, "description": "Letter path: the code e-mailed to that address."},
+}
 
-@app.route("/invite/<token>", method=["GET", "HEAD"])
+
+def _view_doc(head: bool) -> dict[str, Any]:
+    return doc.public(
+        "Read an invitation's page (never consumes it)",
+        tag="invite",
+        operation_id="headInvitation" if head else "getInvitationPage",
+        head=head,
+        errors=doc.INVITATION,
+        description="A browser (`Accept: text/html`) gets the page with the acceptance form; a program gets JSON.",
+        ok=doc.Ok(200, "The invitation is pending.", "InvitationSummary", html=True),
+    )
+
+
+@app.get("/invite/<token>", **_view_doc(head=False))
+@app.head("/invite/<token>", **_view_doc(head=True))
 def show(token: str) -> Any:
     try:
         invitation, summary = recipient.view(token, public)
@@ -146,7 +256,24 @@ def show(token: str) -> Any:
     return site.json(200, summary)
 
 
-@app.post("/invite/<token>/email")
+@app.post(
+    "/invite/<token>/email",
+    **doc.public(
+        "Confirm an e-mail address (invited by letter, no e-mail on file)",
+        tag="invite",
+        operation_id="confirmInvitationEmail",
+        fields={"email": {"type": "string", "format": "email", "description": "The guest's address."}},
+        required=["email"],
+        errors=[
+            *doc.INVITATION,
+            "email_not_required",
+            "too_many_email_codes",
+            "validation_error",
+            *doc.PUBLIC_BODY,
+        ],
+        ok=doc.Ok(202, "A 6-digit confirmation code was e-mailed to that address.", "EmailCodeSent", html=True),
+    ),
+)
 def confirm_email(token: str) -> Any:
     email = site.field("email")
     try:
@@ -156,10 +283,43 @@ def confirm_email(token: str) -> Any:
         invitation = recipient.pending(token, invitations)
     except DomainError as exc:
         return site.error(exc)
-    return site.page(202, pages.accept_form(invitation, False, email=str(email)))
+    return site.page(202, pages.accept_form(invitation, False, email=str(email), token=token))
 
 
-@app.post("/invite/<token>")
+@app.post(
+    "/invite/<token>",
+    **doc.public(
+        "Accept an invitation with its code",
+        tag="invite",
+        operation_id="acceptInvitation",
+        optional_bearer=True,
+        fields=ACCEPT_FIELDS,
+        required=["code"],
+        errors=[
+            *doc.INVITATION,
+            "invalid_code",
+            "invalid_email_code",
+            "password_not_expected",
+            "unauthorized",
+            "account_mismatch",
+            "wrong_code",
+            "account_exists",
+            "acceptance_in_progress",
+            "person_not_found",
+            "dossier_not_found",
+            "already_member",
+            "home_conflict",
+            "validation_error",
+            "weak_password",
+            "unavailable",
+            *doc.PUBLIC_BODY,
+        ],
+        description="A new guest sends `code` and `password`; an existing account holder sends its bearer ID "
+        "token and no password (an invitation never sets an existing account's password). Invited by letter "
+        "with no e-mail: `email` and `emailCode` too. At most 5 codes are ever evaluated.",
+        ok=doc.Ok(200, "The guest is admitted and can sign in.", "Accepted", html=True),
+    ),
+)
 def accept(token: str) -> Any:
     submitted = recipient.Submitted(
         code=site.field("code"),

@@ -14,8 +14,10 @@ from typing import Any, TypeVar
 
 from vault_share.errors import BadRequest
 
-# DynamoDB's limit for a partition key (a sort key is at most 1024).
+# DynamoDB's limits for a partition key and a sort key: no LastEvaluatedKey exceeds them, so a
+# cursor that does is forged (and a key DynamoDB refuses).
 MAX_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
 
 
 def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
@@ -44,18 +46,20 @@ def decode_cursor(
         # validate: a character outside the alphabet is refused, not silently skipped.
         raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
         key = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
+    except (binascii.Error, ValueError, RecursionError) as exc:  # "[[[[...": the parser recurses once a level
         raise invalid from exc
     if not isinstance(key, dict) or set(key) != set(key_names):
         raise invalid
-    for value in key.values():
+    # Partition and sort keys alternate in key_names (see Partition).
+    for position, name in enumerate(key_names):
+        value = key[name]
         if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str) or not value["S"]:
             raise invalid
         try:
             size = len(value["S"].encode())
         except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800" in the JSON): not a DynamoDB string
             raise invalid from exc
-        if size > MAX_KEY_BYTES:
+        if size > (MAX_SORT_KEY_BYTES if position % 2 else MAX_KEY_BYTES):
             raise invalid
     if key[key_names[0]]["S"] != expected_pk or not key[key_names[1]]["S"].startswith(sort_prefix):
         raise invalid
@@ -84,7 +88,7 @@ class Partition:
 
     value: str
     # The key attributes of an item read there (LastEvaluatedKey's): the partition and sort keys
-    # of the table or index queried first, then the table's own.
+    # of the table or index queried first, then the table's own (partition, sort, partition[, sort]).
     key_names: tuple[str, ...] = ("pk", "sk")
     # The query's begins_with on the sort key, if any.
     sort_prefix: str = ""

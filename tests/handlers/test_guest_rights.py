@@ -52,8 +52,16 @@ class World:
         return f"/vaults/{self.vault_id}"
 
 
+# The person each test account is in the vault (admit_guest reads no person: any id of the shape).
+_PERSONS: dict[str, str] = {}
+
+
+def person_of(user: User) -> str:
+    return _PERSONS.setdefault(user.user_id, ids.new_id())
+
+
 def guest_of(user: User, first: str = "Alain", last: str = "Dupont") -> Guest:
-    return Guest(user.user_id, user.email, first, last)
+    return Guest(user.user_id, user.email, first, last, person_of(user))
 
 
 def document(client: Client, user: User, vault_id: str, dossier_id: str, content: bytes = b"%PDF-1.4") -> str:
@@ -267,7 +275,7 @@ def test_admission_writes_home_member_and_grants(client: Client, world: World) -
         world.guest.email,
         world.home,
     )
-    assert world.home == home_dossier_id(world.vault_id, world.guest.user_id)
+    assert world.home == home_dossier_id(world.vault_id, person_of(world.guest))
     grants = m.GrantItem.query(m.vault_pk(world.vault_id), m.GrantItem.sk.startswith(f"GRANT#{world.guest.user_id}#"))
     assert [g.dossier_id for g in grants] == [world.granted]
 
@@ -350,22 +358,28 @@ def test_the_guests_own_home_among_the_invited_dossiers_is_ignored(world: World)
     assert again == world.home
 
 
-def test_admission_never_overwrites_another_item_under_the_home_id(world: World, writes_nothing: None) -> None:
-    """The home id is derived, not drawn: should anything else hold it, the admission is refused."""
-    user = new_user("squatted")
-    home_id = home_dossier_id(world.vault_id, user.user_id)
+def squat(vault_id: str, home_id: str, made_by: str) -> m.DossierItem:
+    """An ordinary dossier saved under a home page's id (ids are derived: only a test does this)."""
     squatter = m.DossierItem(
-        m.vault_pk(world.vault_id),
+        m.vault_pk(vault_id),
         m.dossier_sk(home_id),
         dossier_id=home_id,
         name="Déjà là",
         kind="other",
-        created_by=world.owner.user_id,
+        created_by=made_by,
         created_at="2026-01-01T00:00:00.000Z",
-        gsi1pk=m.dossiers_gsi1pk(world.vault_id),
+        gsi1pk=m.dossiers_gsi1pk(vault_id),
         gsi1sk=m.name_order("Déjà là", home_id),
     )
     squatter.save()
+    return squatter
+
+
+def test_admission_never_overwrites_another_item_under_the_home_id(world: World, writes_nothing: None) -> None:
+    """The home id is derived, not drawn: should anything else hold it, the admission is refused."""
+    user = new_user("squatted")
+    home_id = home_dossier_id(world.vault_id, person_of(user))
+    squatter = squat(world.vault_id, home_id, world.owner.user_id)
     try:
         before = raw_items(world.vault_id, [m.dossier_sk(home_id), m.member_sk(user.user_id)])
         with pytest.raises(Conflict) as refused:

@@ -13,7 +13,9 @@ import threading
 import uuid
 from collections import Counter
 from datetime import timedelta
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import boto3
 import pytest
@@ -257,4 +259,52 @@ def test_the_letter_path_confirms_an_e_mail_address_first(api: Api, aws: Aws, ow
     accepted = call(api, "POST", invited.path, {"code": invited.code, "password": PASSWORD, "email": address,
                                                  "emailCode": email_code})  # fmt: skip
     assert accepted.status == 200, accepted.body
+    sign_in(aws, address, PASSWORD)
+
+
+class _Form(HTMLParser):
+    """The one form of a page: where it posts (its action resolved as a browser resolves it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.actions: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "form":
+            self.actions.append(dict(attrs).get("action"))
+
+
+def form_target(page_path: str, page: str) -> str:
+    """The path a browser posts the page's form to; the page served at `page_path` behind a stage
+    prefix, as API Gateway serves it (the form's action must be relative to work there too)."""
+    parser = _Form()
+    parser.feed(page)
+    [action] = parser.actions
+    base = f"https://api.example/v1{page_path}"
+    return urlsplit(urljoin(base, action or "")).path.removeprefix("/v1")
+
+
+def test_the_letter_path_in_a_browser_posts_each_form_where_it_belongs(api: Api, aws: Aws, owner: User) -> None:
+    """Without JavaScript: the e-mail form, then the page it answers, whose form must post the codes
+    to the invitation (not back to `<token>/email`, which would e-mail another code and accept nothing)."""
+    invited = invite(api, owner, postal=True)
+    html = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+    first = call(api, "GET", invited.path, headers={"Accept": "text/html"})
+    assert first.status == 200
+    email_path = form_target(invited.path, first.body)
+    assert email_path == f"{invited.path}/email"
+    address = f"alain.{uuid.uuid4().hex[:8]}@example.fr"
+    sent = ses_backends[ACCOUNT][REGION].sent_messages
+    before = len(sent)
+    asked = call(api, "POST", email_path, raw_body=urlencode({"email": address}).encode(), headers=html)
+    assert asked.status == 202, asked.body
+    [message] = [parse_raw_email(m.raw_data, list(m.destinations or [])) for m in sent[before:]]
+    [email_code] = re.findall(r"\b[0-9]{6}\b", message["text"])
+    accept_path = form_target(email_path, asked.body)
+    assert accept_path == invited.path, "the codes must be posted to the invitation"
+    fields = {"code": invited.code, "email": address, "emailCode": email_code, "password": PASSWORD}
+    accepted = call(api, "POST", accept_path, raw_body=urlencode(fields).encode(), headers=html)
+    assert accepted.status == 200, accepted.body
+    assert "Invitation acceptée" in accepted.body
+    assert len(sent) == before + 1, "one confirmation code, e-mailed once"
     sign_in(aws, address, PASSWORD)

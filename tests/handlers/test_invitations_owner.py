@@ -642,7 +642,7 @@ def test_direct_access_admits_the_account_at_once(api: Api, world: World, stream
     assert answer == {
         "personId": person_id,
         "role": "guest",
-        "homeDossierId": home_dossier_id(world.vault_id, holder.user_id),
+        "homeDossierId": home_dossier_id(world.vault_id, person_id),
         "email": {"status": "sent"},
     }
     # The account holder is told, without any code.
@@ -849,7 +849,8 @@ def aws_requests(run: Callable[[], Any]) -> list[str]:
 
 
 def test_a_warm_invitation_by_email_and_sms_takes_six_aws_requests(api: Api, world: World) -> None:
-    """The issue's budget (invite.aws_requests <= 6): read the vault, seal, write, send twice, record."""
+    """The issue's budget (invite.aws_requests <= 6): read the vault, seal, write (the invitation and the
+    guest's home page in one transaction), send twice, record."""
     warm = person(api, world.owner, world.vault_id, email="chaud@example.fr", mobile=MOBILE)
     invite(api, world, warm)  # the container, its clients and the pepper are warm after this
     person_id = person(api, world.owner, world.vault_id, email="compte@example.fr", mobile=MOBILE)
@@ -857,7 +858,7 @@ def test_a_warm_invitation_by_email_and_sms_takes_six_aws_requests(api: Api, wor
     assert made == [
         "dynamodb.BatchGetItem",
         "kms.Encrypt",
-        "dynamodb.PutItem",
+        "dynamodb.TransactWriteItems",
         "ses.SendRawEmail",
         "sns.Publish",
         "dynamodb.UpdateItem",

@@ -1,6 +1,7 @@
 """Scheduled reminders through the invite function's schedule (its Input in template.yaml), over
 simulated days with the domain clock: the same link and code again, never in quiet hours, never a
-letter, at most RelaunchMax times, nothing for an invitation that is no longer pending."""
+letter (nor a letter invitation's code alone), at most RelaunchMax times, nothing for an invitation
+that is no longer pending."""
 
 from __future__ import annotations
 
@@ -97,16 +98,18 @@ def test_reminders_resend_the_same_link_and_code_on_their_cadence_outside_quiet_
 
 
 def test_letters_are_never_resent_by_the_schedule(api: Api, owner: User) -> None:
+    """Nor is the code alone: without the letter's link it opens nothing (delivery.next_reminder).
+    The owner's relaunch sends both again (test_invitations_owner)."""
     _, path, _ = setup(api, owner, postalAddress=ADDRESS, mobile=MOBILE)
-    due = datetime.fromisoformat(read(api, owner, path)["nextRelaunchAt"].replace("Z", "+00:00"))
-    letters_before = read(api, owner, path).get("postal")
-    advance_to(due + timedelta(minutes=1))
+    first = read(api, owner, path)
+    assert first["nextRelaunchAt"] is None, "no scheduled reminder"
+    advance_to(datetime.fromisoformat(first["createdAt"].replace("Z", "+00:00")) + timedelta(days=3, hours=1))
     before = Outbox.now()
     run(api)
     after = read(api, owner, path)
-    assert after["relaunchCount"] == 1
-    assert after.get("postal") == letters_before, "no new letter, no new cost"
-    assert [s for s in before.new_sms() if s["to"] == MOBILE], "the code's SMS goes again"
+    assert after["relaunchCount"] == 0
+    assert after.get("postal") == first.get("postal"), "no new letter, no new cost"
+    assert not [s for s in before.new_sms() if s["to"] == MOBILE], "no SMS with the code alone"
 
 
 def test_a_cancelled_invitation_is_reminded_of_nothing(api: Api, owner: User) -> None:

@@ -6,9 +6,18 @@ The two never travel in one message.
 
 Each send has a number (0 for the first, the relaunch count for a relaunch) and is claimed, per
 channel, by a conditional write of the invitation item (`InvitationStore.insert` claims send 0,
-`relaunch` send n; see the store): only the request whose write succeeded sends, so a retried or
-concurrent request never sends or pays twice. What each channel did is then written back
-(`record_sends`): `sent`, `queued` (a letter waiting to be printed), `failed` (the owner sees it).
+`relaunch` send n, `retry` a send again; see the store): only the request whose write succeeded
+sends, so a retried or concurrent request never sends or pays twice. What each channel did is then
+written back (`record_sends`): `sent`, `queued` (a letter waiting to be printed), `failed` (the
+owner sees it).
+
+A channel left behind is the scheduled run's (invitations.reminders): one whose claim was never
+recorded (the request died between its claim and its sends) once STALE_CLAIM has passed, or one
+that failed, is sent again under a new claim, at most MAX_SEND_RETRIES times. For that, every
+claim also sets the invitation's `nextRelaunchAt` (the moment the run next looks at it) to
+STALE_CLAIM later, and the record puts it back to the next reminder (`follow_up`). A crash after a
+provider took a message but before its record is the one case that sends it twice (the same link
+or code again): providers give no way to ask.
 
 Owner routes (invitations.owner) and scheduled reminders share this module.
 """
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
@@ -28,6 +38,7 @@ from vault_share.adapters.sealer import Sealer
 from vault_share.adapters.sms import SmsSender
 from vault_share.invitations import emails, sms
 from vault_share.invitations.letter import InvitationLetter, letter_pdf, letter_text, postal_address
+from vault_share.invitations.schedule import Cadence
 from vault_share.invitations.store import Invitation, InvitationStore
 from vault_share.settings import get_settings
 
@@ -36,7 +47,14 @@ logger = Logger(child=True)
 LINK, CODE = "link", "code"
 LinkChannel = Literal["email", "postal", "none"]
 CodeChannel = Literal["sms", "phone"]
-QUEUED, SENT, FAILED, NOT_APPLICABLE = "queued", "sent", "failed", "not_applicable"
+QUEUED, SENT, FAILED, DEFERRED, NOT_APPLICABLE = "queued", "sent", "failed", "deferred", "not_applicable"
+# A claim still unrecorded this long after it was made belongs to a request that died (a Lambda
+# runs 15 seconds at most): the scheduled run sends that channel again.
+STALE_CLAIM = timedelta(minutes=5)
+# Sends again of one channel's send (failed, or its claim gone stale), by the scheduled run.
+MAX_SEND_RETRIES = 3
+# When the run looks again at a channel that failed (the schedule runs hourly: at its next run).
+RETRY_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -92,13 +110,67 @@ def sent_on(link: str, code: str) -> list[str]:
     return [LINK, CODE] if code == "sms" else [LINK]
 
 
-def first_channels(link: str, code: str) -> dict[str, dict[str, Any]]:
-    """`channels` of a new invitation: send 0 claimed on the channels it goes out on."""
+def first_channels(link: str, code: str, now: str) -> dict[str, dict[str, Any]]:
+    """`channels` of a new invitation: send 0 claimed (at `now`) on the channels it goes out on."""
     on = sent_on(link, code)
     return {
-        channel: ({"status": QUEUED, "send": 0} if channel in on else {"status": NOT_APPLICABLE})
+        channel: (
+            {"status": QUEUED, "send": 0, "claimedAt": now, "retries": 0}
+            if channel in on
+            else {"status": NOT_APPLICABLE}
+        )
         for channel in (LINK, CODE)
     }
+
+
+def check_at(claimed: datetime) -> str:
+    """A claim's `nextRelaunchAt`: when the scheduled run finds it if it is never recorded."""
+    return clock.iso(claimed + STALE_CLAIM)
+
+
+# ---------------------------------------------------------------- what the schedule does next
+
+
+def next_reminder(cadence: Cadence, invitation: Invitation) -> datetime | None:
+    """The moment of the invitation's next scheduled reminder, from its last send; None when none
+    is left, and for a letter invitation: its link is never re-sent automatically (a letter is the
+    owner's decision, and paid), and an SMS reminder would carry the code alone, which opens
+    nothing without the letter and which the person already received. The owner relaunches it."""
+    if invitation.link_channel == "postal" or not invitation.last_sent_at:
+        return None
+    return cadence.next_reminder(
+        clock.parse_iso(invitation.last_sent_at), invitation.relaunch_count, clock.parse_iso(invitation.expires_at)
+    )
+
+
+def _retries(entry: Mapping[str, Any]) -> int:
+    return int(entry.get("retries") or 0)
+
+
+def stuck(invitation: Invitation, moment: datetime) -> dict[int, list[str]]:
+    """The channels the scheduled run sends again, by send number: claimed STALE_CLAIM ago or more
+    and never recorded, or recorded failed (or deferred); each MAX_SEND_RETRIES times at most."""
+    stale = clock.iso(moment - STALE_CLAIM)
+    found: dict[int, list[str]] = {}
+    for channel in (LINK, CODE):
+        entry = invitation.channels.get(channel) or {}
+        if "send" not in entry or _retries(entry) >= MAX_SEND_RETRIES:
+            continue
+        claimed = entry.get("claimedAt")
+        if (claimed and str(claimed) <= stale) or (not claimed and entry.get("status") in (FAILED, DEFERRED)):
+            found.setdefault(int(entry["send"]), []).append(channel)
+    return found
+
+
+def follow_up(invitation: Invitation, statuses: Mapping[str, str], cadence: Cadence, moment: datetime) -> str | None:
+    """`nextRelaunchAt` once a send is recorded: soon if a channel failed and may be sent again,
+    else the next reminder, else None (the invitation leaves the reminders' index)."""
+    reminder = next_reminder(cadence, invitation)
+    after = {c: statuses.get(c, (invitation.channels.get(c) or {}).get("status")) for c in (LINK, CODE)}
+    if any(after[c] == FAILED and _retries(invitation.channels.get(c) or {}) < MAX_SEND_RETRIES for c in after):
+        retry = moment + RETRY_AFTER
+        reminder = min(reminder, retry) if reminder else retry
+    return clock.iso(reminder) if reminder else None
 
 
 def channel_statuses(invitation: Invitation) -> dict[str, dict[str, str]]:
@@ -218,12 +290,21 @@ def done(_message_id: str) -> str:
 
 
 def deliver(
-    store: InvitationStore, invitation: Invitation, secrets: Secrets, number: int, on: list[str], channels: Channels
+    store: InvitationStore,
+    invitation: Invitation,
+    secrets: Secrets,
+    number: int,
+    on: list[str],
+    channels: Channels,
+    cadence: Cadence,
 ) -> Invitation:
-    """Send `number` of an invitation whose channels `on` the caller has claimed, and record what
-    each channel did; the invitation as it now is."""
+    """Send `number` of an invitation whose channels `on` the caller has claimed (`invitation` as
+    its claim left it), and record what each channel did and when the schedule looks at it next;
+    the invitation as it now is."""
     if not on:
         return invitation
     sent = send(invitation, secrets, number, on, channels)
-    recorded = store.record_sends(invitation.pk, number, sent.statuses, sent.letter_cents)
+    claims = {c: str((invitation.channels.get(c) or {}).get("claimedAt", "")) for c in sent.statuses}
+    next_look = follow_up(invitation, sent.statuses, cadence, clock.now())
+    recorded = store.record_sends(invitation.pk, number, sent.statuses, claims, next_look, sent.letter_cents)
     return recorded.item or invitation

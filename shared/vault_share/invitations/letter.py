@@ -146,10 +146,10 @@ def _postal_text(text: str, keep: str = "") -> str:
     return " ".join("".join(out).split())
 
 
-def _shorten(line: str, abbreviations: Mapping[str, str]) -> str:
+def _shorten(line: str, abbreviations: Mapping[str, str], room: int = MAX_LINE_LENGTH) -> str:
     words = line.split(" ")
     for index, word in enumerate(words):
-        if len(" ".join(words)) <= MAX_LINE_LENGTH:
+        if len(" ".join(words)) <= room:
             break
         words[index] = abbreviations.get(word, word)
     return " ".join(words)
@@ -225,7 +225,8 @@ def postal_address(first_name: str, last_name: str, address: Mapping[str, str | 
     city = _postal_text(address.get("city") or "")
     if not code or not city:
         raise ValueError("L'adresse postale est incomplète : code postal et ville sont nécessaires.")
-    city = _shorten(f"{code} {city}", CITY_ABBREVIATIONS)[len(code) + 1 :]
+    # The city alone: the postal code is not words to abbreviate (abroad, "SAINT" can be one).
+    city = _shorten(city, CITY_ABBREVIATIONS, room=MAX_LINE_LENGTH - len(code) - 1)
     if abroad is None:
         # La Poste's delivery names are at most 32 characters (its official base of postal codes
         # writes ST REMY EN BOUZEMONT ST G): in France the postal code routes the letter.

@@ -22,7 +22,7 @@ from vault_share.guard import secrets as guard_secrets
 from vault_share.idempotency import Idempotent, Scope
 from vault_share.invitations import delivery, emails, schedule
 from vault_share.invitations.delivery import Channels, Secrets
-from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, invitation_pk
+from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, PartRefused, invitation_pk
 from vault_share.schemas import ApiModel, Code, Message
 from vault_share.settings import get_settings
 from vault_share.vault import guests, service
@@ -220,9 +220,10 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     recipient = _letter_recipient(person) if link == "postal" else None
     if body.mobile is not None and body.mobile != person.mobile:
         person = service.set_contact(request.vault_id, person.person_id, UpdatePerson(mobile=body.mobile))
-    # The home page is made when the guest is admitted (vault.guests, at acceptance), under an id
-    # derived from their account: known now only if the person already has one here.
-    home_dossier_id = guests.home_dossier_id(request.vault_id, person.user_id) if person.user_id else ""
+    # The person's home page, made with the invitation (in its transaction) or kept as it is.
+    home = guests.HomePage(
+        request.vault_id, person.person_id, person.first_name, person.last_name, body.welcome, caller.user_id
+    )
 
     secrets = Secrets(guard_secrets.new_token(), body.code or guard_secrets.new_code())
     hashed = guard_secrets.token_hash(secrets.token)
@@ -231,7 +232,6 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
     status = "pending" if link != "none" else "not_sent"
     moment = clock.now()
     expires = inviting.cadence.expires_at(moment)
-    next_relaunch = inviting.cadence.next_reminder(moment, 0, expires) if status == "pending" else None
     now = clock.iso(moment)
     invitation = Invitation(
         pk=invitation_pk(hashed),
@@ -241,11 +241,11 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         person_id=person.person_id,
         person_name=_person_name(person),
         dossier_ids=list(body.dossier_ids),
-        home_dossier_id=home_dossier_id,
+        home_dossier_id=home.dossier_id,
         status=status,
         link_channel=link,
         code_channel=code,
-        channels=delivery.first_channels(link, code),
+        channels=delivery.first_channels(link, code, now),
         created_by=caller.user_id,
         creator_email=caller.email,
         created_at=now,
@@ -259,11 +259,17 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         comment=body.comment,
         postal={"costCents": 0, "letters": 0, "status": delivery.QUEUED} if link == "postal" else None,
         last_sent_at=now if status == "pending" else None,
-        next_relaunch_at=clock.iso(next_relaunch) if next_relaunch else None,
+        # The record of the first send sets the first reminder (delivery.follow_up).
+        next_relaunch_at=delivery.check_at(moment) if status == "pending" else None,
     )
-    inviting.store.insert(invitation, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
+    try:
+        inviting.store.insert(
+            invitation, ttl=int(expires.timestamp()) + RETENTION_SECONDS, together=[guests.home_page_write(home, now)]
+        )
+    except PartRefused:
+        raise guests.home_conflict() from None
     on = delivery.sent_on(link, code)
-    invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels)
+    invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels, inviting.cadence)
     return invitation_json(invitation, secrets, now)
 
 
@@ -297,8 +303,6 @@ def relaunch(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviti
     now = clock.iso(moment)
     _check_relaunch(invitation, moment)
     number = invitation.relaunch_count + 1
-    expires = clock.parse_iso(invitation.expires_at)
-    next_relaunch = inviting.cadence.next_reminder(moment, number, expires)
     on = delivery.sent_on(invitation.link_channel, invitation.code_channel)
     changed = inviting.store.relaunch(
         invitation.pk,
@@ -306,14 +310,16 @@ def relaunch(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviti
         now,
         clock.iso(moment - schedule.MANUAL_RELAUNCH_GAP),
         on,
-        clock.iso(next_relaunch) if next_relaunch else None,
+        delivery.check_at(moment),
     )
     if not changed.applied or changed.item is None:
         # Changed since it was read (another relaunch, an acceptance...): the reason as it now is.
         _check_relaunch(changed.item or invitation, moment)
         raise too_soon(now, now)
     secrets = delivery.unseal(inviting.sealer, changed.item)
-    relaunched = delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels)
+    relaunched = delivery.deliver(
+        inviting.store, changed.item, secrets, number, on, inviting.channels, inviting.cadence
+    )
     return invitation_json(relaunched, secrets, now)
 
 
@@ -403,7 +409,7 @@ def grant_access(
     _give_back(inviting, counted)
 
     person = invitee.person
-    guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name)
+    guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name, person.person_id)
     home_dossier_id = admit_guest(
         vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
     )

@@ -36,7 +36,9 @@ def accept_form(
 ) -> str:
     """The page of a pending invitation: what the person must give to accept it. With `token`,
     the letter path first asks for an e-mail address (the form posts to `<token>/email`,
-    relative to `/invite/<token>`)."""
+    relative to `/invite/<token>`). With `email` and `token`, the page is the answer of
+    `<token>/email`: its form posts the codes one level up, to the invitation (relative links
+    keep the stage prefix of the deployed API)."""
     heading = f"<h1>{e(invitation.vault_name)} vous invite dans son coffre</h1>"
     expires = date_time_fr(clock.parse_iso(invitation.expires_at))
     intro = f"<p>Invitation valable jusqu'au {e(expires)}.</p>"
@@ -65,9 +67,10 @@ def accept_form(
         email_fields = f'<input type="hidden" name="email" value="{e(address)}">' + _code_field(
             "emailCode", "Code reçu par e-mail", f"Envoyé à {address}.", error
         )
+    action = f' action="../{e(token)}"' if email and token else ""
     return (
         f"{heading}{intro}{comment}{alert}"
-        '<form method="post">'
+        f'<form method="post"{action}>'
         + _code_field(
             "code",
             "Code de validation à 6 chiffres",

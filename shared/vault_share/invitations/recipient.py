@@ -96,10 +96,11 @@ class Recipient:
 
 
 def admit(invitation: Invitation, user_id: str, email: str) -> str:
-    """The accepted guest into the vault (vault_share.vault.guests): home page, membership, the
-    invited dossiers. Idempotent, so a retried acceptance admits nothing twice."""
+    """The accepted guest into the vault (vault_share.vault.guests): the person's home page (the one
+    the invitation made), membership, the invited dossiers. Idempotent, so a retried acceptance
+    admits nothing twice."""
     person = get_person(invitation.vault_id, invitation.person_id)
-    guest = Guest(user_id, email, person.first_name, person.last_name)
+    guest = Guest(user_id, email, person.first_name, person.last_name, person.person_id)
     return admit_guest(
         invitation.vault_id,
         invitation.vault_name,

@@ -1,16 +1,25 @@
-"""The scheduled reminders ("relances"): pending invitations re-sent on their cadence.
+"""The scheduled reminders ("relances"), and the sends left behind: what the hourly run does.
 
-The sparse `relaunch` index holds only invitations whose next reminder is set, keyed by that
-time: a run reads the due ones and nothing else. A reminder re-sends the same link and code on the
-same channels, except that **letters are never re-sent automatically** (a letter reminder is an
-owner's decision, and paid). No reminder goes out in French quiet hours (21:00–08:00 Paris, Sundays,
-public holidays): one found due then is deferred to the next allowed moment. Each reminder is claimed
-by the store's conditional relaunch, so two runs never send it twice.
+The sparse `relaunch` index holds only pending invitations the run must look at, keyed by when
+(`nextRelaunchAt`): the next reminder, or a send to make again (invitations.delivery). A run reads
+the due ones and nothing else, and for each:
+
+- a reminder due re-sends the same link and code on the same channels (a new send number);
+  **a letter invitation has none**: letters are never re-sent automatically, and an SMS with the
+  code alone would open nothing (delivery.next_reminder);
+- else the channels left behind (a claim never recorded after STALE_CLAIM, a failure) are sent
+  again under the same send number, each under a new conditional claim;
+- else the invitation waits for its next reminder, or leaves the index.
+
+No send goes out in French quiet hours (21:00–08:00 Paris, Sundays, public holidays): an
+invitation found due then is deferred to the next allowed moment. Every send is claimed by a
+conditional write of the store, so two runs never send it twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from vault_share import clock
@@ -18,13 +27,14 @@ from vault_share.dynamo import conditional_update
 from vault_share.guard.states import MAX_ATTEMPTS
 from vault_share.invitations import delivery, schedule
 from vault_share.invitations.owner import Inviting
-from vault_share.invitations.store import INVITATION, RELAUNCH_PARTITION
+from vault_share.invitations.store import INVITATION, RELAUNCH_PARTITION, Invitation
 
 
 @dataclass
 class RunResult:
     items_read: int = 0
     relaunched: int = 0
+    retried: int = 0  # sends made again (one per send number claimed again)
     deferred: int = 0
     retired: int = 0
 
@@ -32,6 +42,7 @@ class RunResult:
         return {
             "itemsRead": self.items_read,
             "relaunched": self.relaunched,
+            "retried": self.retried,
             "deferred": self.deferred,
             "retired": self.retired,
         }
@@ -54,19 +65,53 @@ def run(inviting: Inviting) -> RunResult:
             _defer(inviting, pk, str(invitation.next_relaunch_at), later)
             result.deferred += 1
             continue
-        number = invitation.relaunch_count + 1
-        following = inviting.cadence.next_reminder(moment, number, clock.parse_iso(invitation.expires_at))
-        on = [c for c in delivery.sent_on(invitation.link_channel, invitation.code_channel)
-              if not (c == delivery.LINK and invitation.link_channel == "postal")]  # fmt: skip
-        changed = inviting.store.relaunch(
-            pk, invitation.relaunch_count, now, now, on, clock.iso(following) if following else None
-        )
-        if not changed.applied or changed.item is None:
-            continue  # another run, an owner's relaunch or an acceptance got there first
-        secrets = delivery.unseal(inviting.sealer, changed.item)
-        delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels)
-        result.relaunched += 1
+        reminder = delivery.next_reminder(inviting.cadence, invitation)
+        if reminder is not None and reminder <= moment:
+            result.relaunched += _remind(inviting, invitation, moment)
+            continue
+        left_behind = delivery.stuck(invitation, moment)
+        if left_behind:
+            result.retried += sum(_retry(inviting, invitation, n, on, moment) for n, on in left_behind.items())
+            continue
+        _wait(inviting, invitation, reminder)
     return result
+
+
+def _remind(inviting: Inviting, invitation: Invitation, moment: datetime) -> int:
+    """The next reminder, claimed by the store's conditional relaunch: 1 if this run sent it."""
+    now = clock.iso(moment)
+    number = invitation.relaunch_count + 1
+    on = delivery.sent_on(invitation.link_channel, invitation.code_channel)
+    changed = inviting.store.relaunch(invitation.pk, invitation.relaunch_count, now, now, on, delivery.check_at(moment))
+    if not changed.applied or changed.item is None:
+        return 0  # another run, an owner's relaunch or an acceptance got there first
+    secrets = delivery.unseal(inviting.sealer, changed.item)
+    delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels, inviting.cadence)
+    return 1
+
+
+def _retry(inviting: Inviting, invitation: Invitation, number: int, on: list[str], moment: datetime) -> int:
+    """Send `number` again on the channels `on` it left behind, under a new claim: 1 if this run did."""
+    seen = {channel: dict(invitation.channels[channel]) for channel in on}
+    changed = inviting.store.retry(invitation.pk, seen, clock.iso(moment), delivery.check_at(moment))
+    if not changed.applied or changed.item is None:
+        return 0  # another run's retry, a relaunch, or the first claim's record got there first
+    secrets = delivery.unseal(inviting.sealer, changed.item)
+    delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels, inviting.cadence)
+    return 1
+
+
+def _wait(inviting: Inviting, invitation: Invitation, reminder: datetime | None) -> None:
+    """Nothing to send now: found again at the next reminder, or out of the index (none left)."""
+    seen = {":seen": str(invitation.next_relaunch_at), ":pending": INVITATION.open}
+    condition = "nextRelaunchAt = :seen AND #status = :pending"
+    names = {"#status": "status"}
+    if reminder is None:
+        conditional_update(inviting.dynamodb, inviting.shares_table, {"pk": invitation.pk},
+                           "REMOVE relaunchPk, nextRelaunchAt", condition, seen, names)  # fmt: skip
+        return
+    conditional_update(inviting.dynamodb, inviting.shares_table, {"pk": invitation.pk},
+                       "SET nextRelaunchAt = :at", condition, {**seen, ":at": clock.iso(reminder)}, names)  # fmt: skip
 
 
 def _due(inviting: Inviting, now: str, result: RunResult) -> list[str]:

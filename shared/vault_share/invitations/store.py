@@ -6,8 +6,9 @@
 | gsi1pk / gsi1sk      | VAULT#<vaultId> / INVITATION#<invitationId> (by id)               |
 | gsi2pk / gsi2sk      | PERSON#<vaultId>#<personId> / <createdAt>#<invitationId> (latest) |
 | expiryPk / expiresAt | INVITATION while pending (sparse index of the expiry sweep)       |
-| relaunchPk /         | INVITATION while a scheduled reminder is due (sparse index of the |
-|  nextRelaunchAt      |   reminders run)                                                  |
+| relaunchPk /         | INVITATION while the scheduled run has something to do, and when:|
+|  nextRelaunchAt      |   the next reminder, or a send to make again (sparse index of the |
+|                      |   reminders run; see "sends" below)                               |
 | codeMac, rightCode,  | the guard of the validation code (vault_share.guard): acceptance  |
 |  failedAttempts      |   is judged against the MAC, never by decrypting                  |
 | sealed               | KMS ciphertext of the token and the code: the owner reads the code|
@@ -15,8 +16,9 @@
 | status               | pending, not_sent, accepting (a moment), accepted, expired,       |
 |                      |   cancelled, locked                                               |
 | linkChannel          | email, postal or none; codeChannel: sms or phone                  |
-| channels             | {"link": {"status", "send"}, "code": {"status", "send"}}: `send`, |
-|                      |   the send each channel was last claimed for (see "sends" below)  |
+| channels             | {"link": {...}, "code": {...}}: `status`, and for a channel that  |
+|                      |   sends `send`, `claimedAt` (until recorded), `retries`           |
+|                      |   (see "sends" below)                                             |
 | postalAddress        | by letter: the letters' recipient (firstName, lastName, address)  |
 | postal               | {"costCents", "letters", "status"} when the link goes by letter   |
 
@@ -25,10 +27,13 @@ The journal reads these items from the stream (vault_share.journal.events).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vault_share.dynamo import from_item
+from botocore.exceptions import ClientError
+
+from vault_share.dynamo import from_item, to_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
@@ -152,6 +157,14 @@ class Invitation:
         return self.link_channel == "postal" and not self.email
 
 
+class PartRefused(Exception):
+    """A part written together with an invitation (`InvitationStore.insert`) was refused by its condition."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"part {index} refused")
+        self.index = index
+
+
 def _invitation(values: dict[str, Any] | None) -> Invitation | None:
     return Invitation.of(values) if values else None
 
@@ -162,7 +175,10 @@ class InvitationStore(SharesStore[Invitation]):
 
     # ---------------------------------------------------------------- writes
 
-    def insert(self, invitation: Invitation, ttl: int) -> None:
+    def insert(self, invitation: Invitation, ttl: int, together: Sequence[dict[str, Any]] = ()) -> None:
+        """The new invitation; with `together` (TransactWriteItems parts: the guest's home page), in
+        one transaction with them, still one request. PartRefused names the part whose condition
+        failed: nothing is written."""
         values = {attr: getattr(invitation, py) for py, attr in _ATTRIBUTES.items()}
         values.update(guarded_attributes(INVITATION, invitation.code_mac))
         if invitation.status != INVITATION.open:
@@ -177,7 +193,18 @@ class InvitationStore(SharesStore[Invitation]):
             gsi2sk=f"{invitation.created_at}#{invitation.invitation_id}",
             ttl=ttl,
         )
-        self._put_new(values)
+        if not together:
+            self._put_new(values)
+            return
+        put = {"TableName": self._table, "Item": to_item(values), "ConditionExpression": "attribute_not_exists(pk)"}
+        try:
+            self._ddb.transact_write_items(TransactItems=[{"Put": put}, *together])
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException" and failed and failed[0]:
+                raise PartRefused(failed[0] - 1) from None
+            raise
 
     def accept(self, pk: str, mac: str, now: str) -> tuple[str, Invitation | None]:
         """The one conditional write that judges a validation code (vault_share.guard.attempts):
@@ -272,12 +299,15 @@ class InvitationStore(SharesStore[Invitation]):
     # ---------------------------------------------------------------- sends (vault_share.invitations.delivery)
     #
     # Each channel's entry in `channels` carries, besides its `status`, the number of the send it
-    # was last claimed for (`send`: 0 for the first, the relaunch count for a relaunch). A claim is
-    # a conditional write: whoever writes send n of a channel is the one who sends it, once. The
-    # insert claims send 0 of the channels it sends on.
+    # was last claimed for (`send`: 0 for the first, the relaunch count for a relaunch), the moment
+    # of the claim until the send is recorded (`claimedAt`) and how many times the scheduled run
+    # claimed that send again (`retries`). A claim is a conditional write: whoever writes it is the
+    # one who sends, once. The insert claims send 0 of the channels it sends on. Every claim sets
+    # `nextRelaunchAt` to `check_at` (the run then finds an unrecorded claim); the record sets it to
+    # what comes next (delivery.follow_up), None taking the invitation out of the index.
 
     def relaunch(self, pk: str, count: int, now: str, sent_before: str, channels: list[str],
-                 next_relaunch_at: str | None) -> Changed[Invitation]:  # fmt: skip
+                 check_at: str) -> Changed[Invitation]:  # fmt: skip
         """Relaunch n = count + 1 of a pending invitation last sent before `sent_before`, claiming
         send n of `channels`. Refused (the item as it was) if it is not pending, was sent since, or
         another relaunch took number n."""
@@ -290,47 +320,103 @@ class InvitationStore(SharesStore[Invitation]):
             ":pending": INVITATION.open,
             ":max": MAX_ATTEMPTS,
             ":queued": "queued",
+            ":zero": 0,
+            ":check": check_at,
+            ":partition": RELAUNCH_PARTITION,
         }
-        sets = ["relaunchCount = :next", "lastSentAt = :now"]
+        sets = ["relaunchCount = :next", "lastSentAt = :now", "nextRelaunchAt = :check", "relaunchPk = :partition"]
         for i, channel in enumerate(channels):
             names[f"#c{i}"] = channel
-            sets += [f"channels.#c{i}.#status = :queued", f"channels.#c{i}.send = :next"]
-        removes = []
-        if next_relaunch_at:
-            sets.append("nextRelaunchAt = :next_at")
-            values[":next_at"] = next_relaunch_at
-        else:
-            removes = ["relaunchPk", "nextRelaunchAt"]
-        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+            sets += [
+                f"channels.#c{i}.#status = :queued",
+                f"channels.#c{i}.send = :next",
+                f"channels.#c{i}.claimedAt = :now",
+                f"channels.#c{i}.retries = :zero",
+            ]
         condition = (
             "#status = :pending AND expiresAt > :now AND failedAttempts < :max"
             " AND relaunchCount = :count AND lastSentAt <= :before"
         )
-        return self._changed(pk, update, condition, values, **names)
+        return self._changed(pk, "SET " + ", ".join(sets), condition, values, **names)
+
+    def retry(self, pk: str, seen: dict[str, dict[str, Any]], now: str, check_at: str) -> Changed[Invitation]:
+        """Claim again the sends of the channels `seen` (their entries as the run read them: a claim
+        never recorded, or a failure), while the invitation is pending. Refused if any of them
+        changed since (another run's retry, a relaunch, the late record of the first claim)."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {
+            ":now": now,
+            ":pending": INVITATION.open,
+            ":max": MAX_ATTEMPTS,
+            ":queued": "queued",
+            ":check": check_at,
+            ":partition": RELAUNCH_PARTITION,
+        }
+        sets = ["nextRelaunchAt = :check", "relaunchPk = :partition"]
+        conditions = ["#status = :pending AND expiresAt > :now AND failedAttempts < :max"]
+        for i, (channel, entry) in enumerate(seen.items()):
+            c = f"channels.#c{i}"
+            names[f"#c{i}"] = channel
+            retries = int(entry.get("retries") or 0)
+            values.update({f":n{i}": int(entry["send"]), f":r{i}": retries + 1})
+            sets += [f"{c}.#status = :queued", f"{c}.claimedAt = :now", f"{c}.retries = :r{i}"]
+            conditions.append(f"{c}.send = :n{i}")
+            if "retries" in entry:
+                values[f":seen_r{i}"] = retries
+                conditions.append(f"{c}.retries = :seen_r{i}")
+            else:
+                conditions.append(f"attribute_not_exists({c}.retries)")
+            if entry.get("claimedAt"):
+                values[f":claimed{i}"] = entry["claimedAt"]
+                conditions.append(f"{c}.claimedAt = :claimed{i}")
+            else:
+                values[f":seen_s{i}"] = entry.get("status")
+                conditions.append(f"attribute_not_exists({c}.claimedAt) AND {c}.#status = :seen_s{i}")
+        return self._changed(pk, "SET " + ", ".join(sets), " AND ".join(conditions), values, **names)
 
     def record_sends(
-        self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None = None
+        self,
+        pk: str,
+        send: int,
+        statuses: dict[str, str],
+        claims: dict[str, str],
+        next_look: str | None,
+        letter_cents: int | None = None,
     ) -> Changed[Invitation]:
         """What send `send` did on each channel (`sent`, `queued`, `failed`...), on the channels
-        whose claim it still holds. `letter_cents` (link by letter): what this send's letter cost,
-        0 if none was made; `postal.status` follows the link's."""
-        outcome = self._record(pk, send, statuses, letter_cents)
+        whose claim (`claims`: channel -> claimedAt) it still holds, and `nextRelaunchAt` =
+        `next_look`. `letter_cents` (link by letter): what this send's letter cost, 0 if none was
+        made; `postal.status` follows the link's."""
+        outcome = self._record(pk, send, statuses, claims, letter_cents, next_look)
         if outcome.applied or outcome.item is None or len(statuses) < 2:
             return outcome
-        # A later send claimed one of the channels meanwhile: record the others one by one.
+        # A later claim took one of the channels meanwhile: record the others one by one (that
+        # claim's own record says when to look next).
         for channel, status in statuses.items():
-            outcome = self._record(pk, send, {channel: status}, letter_cents if channel == "link" else None)
+            cents = letter_cents if channel == "link" else None
+            outcome = self._record(pk, send, {channel: status}, claims, cents, None, schedule=False)
         return outcome
 
-    def _record(self, pk: str, send: int, statuses: dict[str, str], letter_cents: int | None) -> Changed[Invitation]:
+    def _record(
+        self,
+        pk: str,
+        send: int,
+        statuses: dict[str, str],
+        claims: dict[str, str],
+        letter_cents: int | None,
+        next_look: str | None,
+        schedule: bool = True,
+    ) -> Changed[Invitation]:
         names: dict[str, str] = {}
         values: dict[str, Any] = {":send": send}
-        sets, conditions = [], []
+        sets, removes, conditions = [], [], []
         for i, (channel, status) in enumerate(statuses.items()):
             names[f"#c{i}"] = channel
             values[f":s{i}"] = status
+            values[f":claimed{i}"] = claims[channel]
             sets.append(f"channels.#c{i}.#status = :s{i}")
-            conditions.append(f"channels.#c{i}.send = :send")
+            removes.append(f"channels.#c{i}.claimedAt")
+            conditions.append(f"channels.#c{i}.send = :send AND channels.#c{i}.claimedAt = :claimed{i}")
         if letter_cents is not None and "link" in statuses:
             values.update({":letters": 1 if letter_cents else 0, ":cost": letter_cents, ":letter": statuses["link"]})
             sets += [
@@ -338,4 +424,10 @@ class InvitationStore(SharesStore[Invitation]):
                 "postal.costCents = postal.costCents + :cost",
                 "postal.#status = :letter",
             ]
-        return self._changed(pk, "SET " + ", ".join(sets), " AND ".join(conditions), values, **names)
+        if schedule and next_look:
+            values.update({":look": next_look, ":partition": RELAUNCH_PARTITION})
+            sets += ["nextRelaunchAt = :look", "relaunchPk = :partition"]
+        elif schedule:
+            removes += ["relaunchPk", "nextRelaunchAt"]
+        update = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
+        return self._changed(pk, update, " AND ".join(conditions), values, **names)

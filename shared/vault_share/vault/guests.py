@@ -1,12 +1,17 @@
-"""A guest admitted into a vault: their home page, their membership, their grants, in one write.
+"""A guest's home page, and a guest admitted into a vault: home page, membership, grants, in one write.
 
-The invitation's acceptance and the owner's direct access (personal code) both end here. One
-DynamoDB transaction, and no read before it (the acceptance's request budget counts it as one
-request):
+The home page is the person's: a dossier of kind `home` with the owner's welcome text, under an id
+derived from the vault and the person (`home_dossier_id`), so that every invitation and admission
+of one person names the same one (created the first time, left as it is afterwards). The
+invitation makes it (`home_page_write`, in the transaction that writes the invitation); the
+admission gives it its guest (`homeOf`).
 
-- the home page, a dossier of kind `home` with `homeOf` and the owner's welcome text, under an
-  id derived from the vault and the user, so that every admission of one guest names the same
-  one (created the first time, left as it is afterwards);
+The invitation's acceptance and the owner's direct access (personal code) both admit the guest
+here. One DynamoDB transaction, and no read before it (the acceptance's request budget counts it
+as one request):
+
+- the home page, made if missing, its guest set: refused when it is another account's page, or
+  when anything else holds its id;
 - the guest's member item, with the vault's name and `homeDossierId`; refused when the user
   already is an owner or a member of the vault (an admission never lowers a role);
 - for each invited dossier, a check that it is a dossier of this vault (its key holds the vault:
@@ -25,8 +30,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from vault_share import clock
 from vault_share.errors import Conflict, Unprocessable
@@ -44,15 +52,67 @@ class Guest:
     email: str
     first_name: str
     last_name: str
+    person_id: str  # the vault's person the account is: the home page is theirs
 
 
-def home_dossier_id(vault_id: str, user_id: str) -> str:
-    """The id of a guest's home page in a vault: the same for every admission (an id's shape)."""
-    return hashlib.sha256(f"home\x1f{vault_id}\x1f{user_id}".encode()).hexdigest()[:32]
+def home_dossier_id(vault_id: str, person_id: str) -> str:
+    """The id of a person's home page in a vault: the same for every invitation and admission (an id's shape)."""
+    return hashlib.sha256(f"home\x1f{vault_id}\x1f{person_id}".encode()).hexdigest()[:32]
 
 
-def home_name(guest: Guest) -> str:
-    return f"Accueil – {guest.first_name} {guest.last_name.upper()}"
+def home_name(first_name: str, last_name: str) -> str:
+    return f"Accueil – {first_name} {last_name.upper()}"
+
+
+@dataclass(frozen=True)
+class HomePage:
+    """A person's home page as an invitation or an admission writes it."""
+
+    vault_id: str
+    person_id: str
+    first_name: str
+    last_name: str
+    welcome: str | None
+    made_by: str
+
+    @property
+    def dossier_id(self) -> str:
+        return home_dossier_id(self.vault_id, self.person_id)
+
+    def upsert(self, now: str, guest_user_id: str | None = None) -> tuple[m.DossierItem, list[Action], Condition]:
+        """The update that makes the page if missing (its values only where missing) and, given
+        `guest_user_id`, makes it that guest's. Refused when anything but a home page holds the id,
+        or when it is another guest's page."""
+        dossier, home_id = m.DossierItem, self.dossier_id
+        name = home_name(self.first_name, self.last_name)
+        actions = [
+            dossier.dossier_id.set(home_id),
+            dossier.kind.set(m.HOME),
+            dossier.name.set(dossier.name | name),
+            dossier.public.set(dossier.public | False),
+            dossier.created_by.set(dossier.created_by | self.made_by),
+            dossier.created_at.set(dossier.created_at | now),
+            dossier.gsi1pk.set(m.dossiers_gsi1pk(self.vault_id)),
+            dossier.gsi1sk.set(dossier.gsi1sk | m.name_order(name, home_id)),
+        ]
+        if self.welcome:
+            actions.append(dossier.welcome.set(dossier.welcome | self.welcome))
+        a_home = dossier.kind == m.HOME
+        if guest_user_id is not None:
+            actions.append(dossier.home_of.set(guest_user_id))
+            a_home = a_home & (dossier.home_of.does_not_exist() | (dossier.home_of == guest_user_id))
+        item = dossier(m.vault_pk(self.vault_id), m.dossier_sk(home_id))
+        return item, actions, dossier.pk.does_not_exist() | a_home
+
+
+def home_page_write(page: HomePage, now: str) -> dict[str, Any]:
+    """The page as one part of another TransactWriteItems (the invitation's): its `Update`."""
+    item, actions, condition = page.upsert(now)
+    return {"Update": item.get_update_kwargs_from_instance(actions, condition, add_version_condition=False)}
+
+
+def home_conflict() -> Conflict:
+    return Conflict("La page d'accueil de cet invité ne peut pas être créée.", code="home_conflict")
 
 
 def admit_guest(
@@ -63,35 +123,19 @@ def admit_guest(
     404 `dossier_not_found` for an id that names no dossier of this vault (or a home page), 409
     `already_member` for an owner or member of the vault, 422 beyond MAX_DOSSIERS: nothing is written."""
     known(vault_id, "vault")
-    home_id = home_dossier_id(vault_id, guest.user_id)
+    known(guest.person_id, "person")
+    page = HomePage(vault_id, guest.person_id, guest.first_name, guest.last_name, welcome, admitted_by)
+    home_id = page.dossier_id
     invited = [known(d, "dossier") for d in dict.fromkeys(dossier_ids) if d != home_id]
     if len(invited) > MAX_DOSSIERS:
         raise Unprocessable(f"Au plus {MAX_DOSSIERS} dossiers par invitation.", code="too_many_dossiers")
     now = clock.iso(clock.now())
     pk = m.vault_pk(vault_id)
     dossier, member, grant = m.DossierItem, m.MemberItem, m.GrantItem
-    name = home_name(guest)
     try:
         with transaction() as tx:
-            home_actions = [
-                dossier.dossier_id.set(home_id),
-                dossier.kind.set(m.HOME),
-                dossier.home_of.set(guest.user_id),
-                dossier.name.set(dossier.name | name),
-                dossier.public.set(dossier.public | False),
-                dossier.created_by.set(dossier.created_by | admitted_by),
-                dossier.created_at.set(dossier.created_at | now),
-                dossier.gsi1pk.set(m.dossiers_gsi1pk(vault_id)),
-                dossier.gsi1sk.set(dossier.gsi1sk | m.name_order(name, home_id)),
-            ]
-            if welcome:
-                home_actions.append(dossier.welcome.set(dossier.welcome | welcome))
-            tx.update(
-                dossier(pk, m.dossier_sk(home_id)),
-                actions=home_actions,
-                condition=dossier.pk.does_not_exist() | (dossier.home_of == guest.user_id),
-                add_version_condition=False,
-            )
+            home, home_actions, home_condition = page.upsert(now, guest.user_id)
+            tx.update(home, actions=home_actions, condition=home_condition, add_version_condition=False)
             tx.update(
                 member(pk, m.member_sk(guest.user_id)),
                 actions=[
@@ -141,4 +185,4 @@ def _refusal(exc: TransactWriteError, checks: int) -> Exception | None:
         return not_found("dossier")
     if failed[0] == checks + 1:
         return Conflict("Cette personne est déjà propriétaire ou membre du coffre.", code="already_member")
-    return Conflict("La page d'accueil de cet invité ne peut pas être créée.", code="home_conflict")
+    return home_conflict()
