@@ -20,6 +20,7 @@ from vault_share.adapters.documents import DocumentStore
 from vault_share.api import openapi as doc
 from vault_share.api.public import PublicSite
 from vault_share.errors import DomainError
+from vault_share.guard import secrets
 from vault_share.guard.secrets import Pepper
 from vault_share.links import pages, recipient
 from vault_share.links.rules import DOWNLOAD_WINDOW, share_url
@@ -60,7 +61,11 @@ def show(token: str) -> Any:
     except DomainError as exc:
         return site.error(exc)
     if site.wants_html():
-        return site.page(200, pages.code_form(link))
+        # The grant the unlock will record, in the browser before the form is sent: if the
+        # unlock's answer is lost, sending the form again gets the download page back.
+        grant = recipient.client_grant(site.cookie(GRANT_COOKIE))
+        cookies = [] if grant else [_grant_cookie(token, secrets.new_grant())]
+        return site.page(200, pages.code_form(link), cookies=cookies)
     return site.json(200, recipient.summary(link))
 
 
@@ -85,8 +90,10 @@ def show(token: str) -> Any:
     ),
 )
 def unlock(token: str) -> Any:
+    # The browser's cookie (set with the form), or an API client's own `grant`.
+    grant = recipient.client_grant(site.cookie(GRANT_COOKIE) if site.wants_html() else site.field("grant"))
     try:
-        unlocked = recipient.unlock(token, site.field("code"), links, pepper)
+        unlocked = recipient.unlock(token, site.field("code"), links, pepper, grant)
     except DomainError as exc:
         return site.error(exc)
     if site.wants_html():

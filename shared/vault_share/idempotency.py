@@ -5,6 +5,11 @@ the same key with another body is 422, a retry while the first is running 409. T
 answer is sealed under a KMS key that only the function using it may use (adapters.sealer): the
 idempotency table holds nothing from which a live token or code can be rebuilt, not even with
 the pepper. The stored hash of the request covers a MAC of a typed code, not the code.
+
+Under faults: a use case that returns a `Staged` answer has it sealed before its effects run, so
+that an answer that cannot be kept (KMS failing) leaves nothing behind for a retry to duplicate;
+and a request whose work is done is answered even when keeping its answer fails (the record
+stays in progress: a retry within the function's timeout is 409, as for a concurrent one).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -22,9 +28,11 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from vault_share.adapters.sealer import Sealer
@@ -35,7 +43,20 @@ from vault_share.vault.access import Caller
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
 RETRY_WINDOW_SECONDS = 24 * 3600
 
+logger = Logger(child=True)
+
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A create's answer as it is known before its effects run, and the effects, which return the
+    answer as they leave it. The first is sealed before the effects: a retry gets it if the second
+    cannot be sealed once they ran (KMS failing in between), so it must say "not known yet" where
+    the effects decide (an e-mail "pending")."""
+
+    provisional: dict[str, Any]
+    effects: Callable[[], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -63,7 +84,7 @@ class Idempotent(Generic[R]):
         sealer: Sealer,
         pepper: Callable[[], bytes],
         purpose: str,
-        run: Callable[[R], dict[str, Any]],
+        run: Callable[[R], dict[str, Any] | Staged],
         scope: Callable[[R], Scope],
     ) -> None:
         self._config = IdempotencyConfig(
@@ -93,8 +114,24 @@ class Idempotent(Generic[R]):
                     persistence_store=DynamoDBPersistenceLayer(table_name=self._table),
                     config=self._config,
                 )
-                def sealed_run(data: dict[str, Any], request: Any) -> dict[str, str]:
-                    return {"sealed": self._sealer.seal(self._run(request), _context(self._purpose, data))}
+                def sealed_run(data: dict[str, Any], request: Any, done: list[dict[str, Any]]) -> dict[str, str]:
+                    """What is stored for a retry; `done` gets the answer in clear once the work is done."""
+                    context = _context(self._purpose, data)
+                    result = self._run(request)
+                    if not isinstance(result, Staged):
+                        done.append(result)
+                        return {"sealed": self._sealer.seal(result, context)}
+                    sealed = self._sealer.seal(result.provisional, context)
+                    answer = result.effects()
+                    if answer != result.provisional:
+                        try:
+                            sealed = self._sealer.seal(answer, context)
+                        except (ClientError, BotoCoreError) as exc:  # effects done: a retry gets the provisional
+                            logger.warning(
+                                "idempotent answer kept as provisional", extra={"error_type": type(exc).__name__}
+                            )
+                    done.append(answer)
+                    return {"sealed": sealed}
 
                 self._sealed_run = sealed_run
             return self._sealed_run
@@ -105,7 +142,8 @@ class Idempotent(Generic[R]):
 
     def __call__(self, request: R, idempotency_key: str | None) -> dict[str, Any]:
         if idempotency_key is None:
-            return self._run(request)
+            result = self._run(request)
+            return result.effects() if isinstance(result, Staged) else result
         if not KEY_PATTERN.match(idempotency_key):
             raise BadRequest(
                 "En-tête Idempotency-Key invalide (1 à 128 caractères imprimables).", code="invalid_idempotency_key"
@@ -119,14 +157,23 @@ class Idempotent(Generic[R]):
             "resource": scope.resource,
             "body": self._fingerprint(scope.body),
         }
+        done: list[dict[str, Any]] = []
         try:
-            stored = self._sealed()(data=data, request=request)
+            stored = self._sealed()(data=data, request=request, done=done)
+        except IdempotencyPersistenceLayerError as exc:
+            if not done:
+                raise
+            # The work is done and its answer known: only keeping it for a retry failed.
+            logger.warning("idempotent answer not recorded", extra={"error_type": type(exc.__cause__).__name__})
+            return done[0]
         except IdempotencyValidationError:
             raise Unprocessable(
                 "Cette clé Idempotency-Key a déjà servi pour une autre demande.", code="idempotency_key_reused"
             ) from None
         except IdempotencyAlreadyInProgressError:
             raise Conflict("Une demande identique est en cours, réessayez.", code="request_in_progress") from None
+        if done:  # this very call did the work: its answer is at hand, no need to unseal it
+            return done[0]
         return self._sealer.unseal(stored["sealed"], _context(self._purpose, data))
 
     def _fingerprint(self, body: BaseModel) -> dict[str, Any]:

@@ -42,8 +42,8 @@ class SharesStore(Generic[T]):
         values_after = outcome.new or outcome.old
         return Changed(self._parse(values_after) if values_after else None, outcome.applied)
 
-    def get(self, pk: str) -> T | None:
-        item = self._ddb.get_item(TableName=self._table, Key={"pk": {"S": pk}}).get("Item")
+    def get(self, pk: str, consistent: bool = False) -> T | None:
+        item = self._ddb.get_item(TableName=self._table, Key={"pk": {"S": pk}}, ConsistentRead=consistent).get("Item")
         return self._parse(from_item(item)) if item else None
 
     def by_id(self, vault_id: str, item_id: str) -> T | None:

@@ -404,10 +404,10 @@ def scenario(api: Api, stream: SharesStream) -> Scenario:
 def test_the_stream_carries_inserts_and_modifies_in_lambda_shape(scenario: Scenario) -> None:
     records = [r for batch in scenario.batches for r in batch]
     mine = [r for r in records if r["dynamodb"]["Keys"]["pk"]["S"] in {x.pk for x in scenario.links.values()}]
-    # 4 creates; used: unlock + 3 fetches; locked: 5 wrong codes, then the lock written down;
-    # revoked: 1; expired: the sweep.
+    # 4 creates; used: its e-mail's status recorded, unlock + 3 fetches; locked: 5 wrong codes,
+    # then the lock written down; revoked: 1; expired: the sweep.
     assert [r["eventName"] for r in mine].count("INSERT") == 4
-    assert [r["eventName"] for r in mine].count("MODIFY") == 4 + 5 + 1 + 1 + 1
+    assert [r["eventName"] for r in mine].count("MODIFY") == 1 + 4 + 5 + 1 + 1 + 1
     sample = json.loads(SAMPLE_EVENT.read_text())["Records"][0]
     for record in mine:
         assert set(record) == set(sample)

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie
 
-from vault_share.api.resolver import make_resolver
-from vault_share.errors import DomainError
+from vault_share.api.resolver import make_resolver, retry_headers
+from vault_share.errors import DomainError, Unavailable
 from vault_share.pages import SECURITY_HEADERS, page
 
 FORM = "application/x-www-form-urlencoded"
@@ -36,6 +36,8 @@ class PublicSite:
         self.app: APIGatewayRestResolver = app or make_resolver(cors=False)
         self._title = title
         self._error_page = error_page
+        # AWS failing a request (the resolver's mapping): a page for browsers too.
+        self.app.exception_handler(Unavailable)(self.error)
 
     # ---------------------------------------------------------------- the request
 
@@ -68,16 +70,23 @@ class PublicSite:
 
     # ---------------------------------------------------------------- the answer
 
-    def json(self, status: int, body: Any) -> Response:
-        return Response(status_code=status, content_type="application/json", body=body, headers=dict(SECURITY_HEADERS))
+    def json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+        return Response(
+            status_code=status,
+            content_type="application/json",
+            body=body,
+            headers={**SECURITY_HEADERS, **(headers or {})},
+        )
 
-    def page(self, status: int, body_html: str, cookies: list[Cookie] | None = None) -> Response:
+    def page(
+        self, status: int, body_html: str, cookies: list[Cookie] | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         """A whole French page; `body_html` must already be escaped."""
         return Response(
             status_code=status,
             content_type="text/html; charset=utf-8",
             body=page(self._title, body_html),
-            headers=dict(SECURITY_HEADERS),
+            headers={**SECURITY_HEADERS, **(headers or {})},
             cookies=cookies,
         )
 
@@ -87,8 +96,8 @@ class PublicSite:
     def error(self, exc: DomainError) -> Response:
         """JSON for programs, a page for people; same status either way."""
         if self.wants_html():
-            return self.page(exc.status, self._error_page(exc))
-        return self.json(exc.status, {"error": exc.code, "message": exc.message, **exc.extra})
+            return self.page(exc.status, self._error_page(exc), headers=retry_headers(exc))
+        return self.json(exc.status, {"error": exc.code, "message": exc.message, **exc.extra}, retry_headers(exc))
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return secured(self.app.resolve(event, context))

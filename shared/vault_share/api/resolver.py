@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -20,8 +20,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, TransientRetryableChecker
 
-from vault_share.errors import DomainError
+from vault_share.errors import DomainError, Unavailable
 from vault_share.settings import get_settings
 
 # Bodies are small JSON documents; files go straight to S3.
@@ -129,8 +132,74 @@ def _body_problem(app: APIGatewayRestResolver) -> Response | None:
     return None
 
 
+# ---------------------------------------------------------------- AWS failing a request
+
+# What a client should wait before sending again a request AWS failed (botocore already retried it).
+RETRY_AFTER_SECONDS = 2
+# DynamoDB's reasons for cancelling a transaction that may pass when sent again.
+_TRANSIENT_CANCELLATIONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
+_THROTTLED = ThrottledRetryableChecker()
+_TRANSIENT = TransientRetryableChecker()
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps: Python's chain (as a traceback shows it) and PynamoDB's `cause`."""
+    pending: list[BaseException | None] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.append(current.__cause__)
+        if not current.__suppress_context__:
+            pending.append(current.__context__)
+        cause = getattr(current, "cause", None)
+        pending.append(cause if isinstance(cause, BaseException) else None)
+
+
+def _transient(error: BaseException) -> bool:
+    """What botocore's standard retry mode retries (its own lists): throttling, timeouts, lost
+    connections and 5xx; and a DynamoDB transaction cancelled by throttling or a conflict."""
+    if isinstance(error, ClientError):
+        response: dict[str, Any] = dict(error.response)
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        http = AWSResponse("", status, {}, None) if isinstance(status, int) else None
+        context = RetryContext(attempt_number=1, parsed_response=response, http_response=http)
+        reasons = {reason.get("Code") for reason in response.get("CancellationReasons") or []}
+        return (
+            _THROTTLED.is_retryable(context)
+            or _TRANSIENT.is_retryable(context)
+            or bool(reasons & _TRANSIENT_CANCELLATIONS)
+        )
+    if isinstance(error, BotoCoreError):
+        return bool(_TRANSIENT.is_retryable(RetryContext(attempt_number=1, caught_exception=error)))
+    return False
+
+
+def aws_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` is, or wraps (PynamoDB, Powertools idempotency and parameters), AWS failing
+    for a moment: the request is not at fault and the same one may pass if sent again."""
+    return any(_transient(cause) for cause in _causes(exc))
+
+
+def _aws_code(exc: BaseException) -> str | None:
+    for cause in _causes(exc):
+        if isinstance(cause, ClientError):
+            return str(cause.response.get("Error", {}).get("Code"))
+        if isinstance(cause, BotoCoreError):
+            return type(cause).__name__
+    return None
+
+
+def retry_headers(exc: DomainError) -> dict[str, str]:
+    """Retry-After on a 503: the same request may be sent again in a moment."""
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status == 503 else {}
+
+
 def _on_domain_error(exc: DomainError) -> Response:
-    return error_response(exc.status, exc.code, exc.message, **exc.extra)
+    return json_response(exc.status, {"error": exc.code, "message": exc.message, **exc.extra}, retry_headers(exc))
 
 
 def _invalid_json() -> Response:
@@ -240,6 +309,16 @@ def make_resolver(*, cors: bool = True) -> APIGatewayRestResolver:
             415, "unsupported_media_type", "Type de contenu non pris en charge : envoyez du JSON."
         )
 
+    def on_unexpected(exc: Exception) -> Response:
+        if not aws_unavailable(exc):
+            return _on_unexpected(exc)
+        # Types and codes only: AWS's messages may quote the request.
+        logger.warning("AWS unavailable", extra={"error_type": type(exc).__name__, "aws_error": _aws_code(exc)})
+        # Answered as the route's own 503 would be (a public site renders it as a page for browsers).
+        handler = app.exception_handler_manager.lookup_exception_handler(Unavailable) or _on_domain_error
+        answer: Response = handler(Unavailable())
+        return answer
+
     app.use(middlewares=[check_body])
     handlers: list[tuple[type[Exception], Callable[[Any], Response]]] = [
         (DomainError, _on_domain_error),
@@ -247,7 +326,7 @@ def make_resolver(*, cors: bool = True) -> APIGatewayRestResolver:
         (RequestUnsupportedContentType, on_unsupported_media_type),
         (UnicodeDecodeError, on_undecodable_body),
         (NotFoundError, _on_not_found),
-        (Exception, _on_unexpected),
+        (Exception, on_unexpected),
     ]
     for exc_class, handler in handlers:
         app.exception_handler(exc_class)(handler)

@@ -87,6 +87,8 @@ class NotificationItem(_EventItem):
 
 
 class EmailMarkerItem(_JournalTableItem):
-    """EMAIL#<key> / SENT: an owner e-mail of a stream event was sent (sent once only)."""
+    """EMAIL#<key> / SENT: an owner e-mail of a stream event is being sent, or was (`status`;
+    absent on markers written before it was kept: sent)."""
 
     at = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)

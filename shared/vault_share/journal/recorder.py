@@ -6,7 +6,10 @@ Exactly once, nothing lost:
 - all items of a batch go out in BatchWriteItem requests (25 items each);
 - an e-mail is sent behind a conditional marker: a redelivery finds the marker
   and sends nothing; a failed send removes it and fails the record, so Lambda
-  retries it (then parks it in the on-failure queue).
+  retries it (then parks it in the on-failure queue). The marker says `sending`
+  until the send is done: a redelivery that finds it so (a write whose answer
+  was lost, botocore's own retry of it, a failure after the send) sends again.
+  An owner e-mail may then arrive twice; it is never lost.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError
 
 from vault_share import clock
@@ -34,6 +38,9 @@ from vault_share.journal.models import (
 )
 
 NOTIFICATION_RETENTION = timedelta(days=180)
+SENDING, SENT = "sending", "sent"
+
+logger = Logger(child=True)
 
 _Item = TypeVar("_Item", JournalEntryItem, NotificationItem)
 
@@ -118,9 +125,9 @@ class Recorder:
 
     def send_once(self, marker_key: str, email: Email) -> bool:
         """Send unless already sent; False when a previous delivery did. Raises if SES fails."""
-        marker = EmailMarkerItem(f"EMAIL#{marker_key}", "SENT", at=clock.iso(clock.now()))
+        marker = EmailMarkerItem(f"EMAIL#{marker_key}", "SENT", at=clock.iso(clock.now()), status=SENDING)
         try:
-            marker.save(condition=EmailMarkerItem.pk.does_not_exist())
+            marker.save(condition=EmailMarkerItem.pk.does_not_exist() | (EmailMarkerItem.status == SENDING))
         except PutError as exc:
             if is_condition_failure(exc):
                 return False
@@ -130,4 +137,9 @@ class Recorder:
         except Exception:
             marker.delete()  # so that the retry sends it
             raise
+        marker.status = SENT
+        try:
+            marker.save()  # a put: the function may put and delete markers, not update them
+        except Exception as exc:  # sent: only a redelivery of this record would send it again
+            logger.warning("e-mail marker not updated", extra={"error_type": type(exc).__name__})
         return True

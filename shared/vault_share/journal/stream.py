@@ -1,9 +1,11 @@
 """The shares stream, record by record, with one write for the whole batch.
 
 Powertools' BatchProcessor parses each record (a record that cannot be read
-fails alone); the items of every parsed record are then written together,
-and the owner e-mails sent. A record whose write or e-mail fails is reported
-in `batchItemFailures`, so Lambda retries from it and the others are kept.
+fails alone); the items of every parsed record are then written together
+(record by record if that fails, so that a record DynamoDB refuses fails
+alone), and the owner e-mails sent. A record whose write or e-mail fails is
+reported in `batchItemFailures`, so Lambda retries from it and the others are
+kept; one that keeps failing ends in the on-failure queue.
 """
 
 from __future__ import annotations
@@ -66,15 +68,23 @@ class JournalProcessor(BatchProcessor):
         self.failure_handler(data, sys.exc_info())
 
     def _flush(self, recorder: Recorder) -> None:
+        """One write for the batch; if it fails, one per record, so that a record whose items
+        DynamoDB refuses (a poison record) fails alone. A record's e-mails go once its items are written."""
+        written = self._parsed
         try:
             recorder.write([outcome for _, outcome in self._parsed])
         except Exception as exc:
-            logger.warning("journal write failed", extra={"error_type": type(exc).__name__})
+            logger.warning("journal write failed: record by record", extra={"error_type": type(exc).__name__})
+            written = []
             for record, outcome in self._parsed:
-                if outcome.entries or outcome.notifications:
+                try:
+                    recorder.write([outcome])
+                except Exception as record_exc:
+                    logger.warning("journal write of a record failed", extra={"error_type": type(record_exc).__name__})
                     self._fail(record)
-            return
-        for record, outcome in self._parsed:
+                else:
+                    written.append((record, outcome))
+        for record, outcome in written:
             try:
                 for marker, email in outcome.emails:
                     recorder.send_once(marker, email)

@@ -4,13 +4,12 @@ only the create-link function may use."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from vault_share.adapters.sealer import Sealer
-from vault_share.idempotency import Idempotent, Scope
+from vault_share.idempotency import Idempotent, Scope, Staged
 from vault_share.links.owner import CreateRequest
 
-Create = Callable[[CreateRequest], dict[str, Any]]
+Create = Callable[[CreateRequest], Staged]
 
 
 def _scope(request: CreateRequest) -> Scope:

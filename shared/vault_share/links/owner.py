@@ -16,10 +16,11 @@ from vault_share import clock, ids
 from vault_share.adapters.mailer import Mailer
 from vault_share.errors import Conflict, NotFound
 from vault_share.guard import secrets
+from vault_share.idempotency import Staged
 from vault_share.links import emails
 from vault_share.links.rules import share_url
 from vault_share.links.schemas import CreateLink
-from vault_share.links.store import RETENTION_SECONDS, Link, LinkStore, link_pk
+from vault_share.links.store import NOT_REQUESTED, PENDING, RETENTION_SECONDS, Link, LinkStore, link_pk
 from vault_share.vault.access import Caller, ensure_editor, readable_dossier, require_editor, role_in
 from vault_share.vault.sharing import load_shareable
 
@@ -45,8 +46,10 @@ class Sharing:
     vault_table: str
 
 
-def create(request: CreateRequest, sharing: Sharing) -> dict[str, Any]:
-    """Store the link, then e-mail it. The answer is the only place the code ever appears."""
+def create(request: CreateRequest, sharing: Sharing) -> Staged:
+    """The link and its answer, then (once that answer can be kept for a retry) the effects: store
+    the link, e-mail it, record how the e-mail went. The answer is the only place the code ever
+    appears; the e-mail's status is in the answer and in the owner's list."""
     body, store, mailer, pepper = request.body, sharing.links, sharing.mailer, sharing.pepper
     shareable = load_shareable(
         sharing.dynamodb, sharing.vault_table, request.caller, request.vault_id, request.dossier_id, body.document_ids
@@ -83,28 +86,45 @@ def create(request: CreateRequest, sharing: Sharing) -> dict[str, Any]:
         document_order=[d.document_id for d in shareable.documents],
         recipient_email=body.recipient_email,
         message=body.message,
+        email_status=PENDING if body.recipient_email else NOT_REQUESTED,
     )
-    store.insert(link, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
-
     url = share_url(token)
-    email_status = "not_requested"
-    if body.recipient_email:
-        try:
-            mailer.send(emails.link_email(link, url), from_name=emails.from_name(link))
-            email_status = "sent"
-        except Exception as exc:  # the link exists either way; the owner can copy it
-            logger.warning("link e-mail failed", extra={"link_id": link.link_id, "error_type": type(exc).__name__})
-            email_status = "failed"
-    return {
+    answer = {
         "linkId": link.link_id,
         "url": url,
         "code": code,
         "status": "active",
         "expiresAt": link.expires_at,
         "recipientEmail": link.recipient_email,
-        "email": {"status": email_status},
+        "email": {"status": link.email_status},
         "documents": [{"documentId": d_id, "fileName": d["fileName"]} for d_id, d in link.ordered_documents()],
     }
+
+    def effects() -> dict[str, Any]:
+        store.insert(link, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
+        return {**answer, "email": {"status": _send(link, url, store, mailer)}}
+
+    return Staged(answer, effects)
+
+
+def _send(link: Link, url: str, store: LinkStore, mailer: Mailer) -> str:
+    """E-mail the stored link and record how it went: the link exists either way (the owner can
+    copy it), and a failure of either step is the owner's to see, never lost in a 5xx."""
+    if not link.recipient_email:
+        return NOT_REQUESTED
+    try:
+        mailer.send(emails.link_email(link, url), from_name=emails.from_name(link))
+        status = "sent"
+    except Exception as exc:
+        logger.warning("link e-mail failed", extra={"link_id": link.link_id, "error_type": type(exc).__name__})
+        status = "failed"
+    try:
+        store.set_email_status(link.pk, status)
+    except Exception as exc:  # the list says "pending": the answer says what happened
+        logger.warning(
+            "link e-mail status not recorded", extra={"link_id": link.link_id, "error_type": type(exc).__name__}
+        )
+    return status
 
 
 def list_links(
@@ -125,6 +145,7 @@ def list_links(
                 "expiresAt": link.expires_at,
                 "usedAt": link.used_at if link.status == "used" else None,
                 "recipientEmail": link.recipient_email,
+                "email": {"status": link.email_status},
                 "failedAttempts": link.failed_attempts,
                 "documents": [
                     {"documentId": d_id, "fileName": d["fileName"], "downloadedAt": d.get("downloadedAt")}
@@ -148,6 +169,12 @@ def revoke_link(caller: Caller, vault_id: str, link_id: str, store: LinkStore) -
     change = store.revoke(link.pk, caller.user_id, now)
     if not change.applied and change.item is not None and change.item.downloads_open(now):
         change = store.end_downloads(link.pk, caller.user_id, now)
+    if not change.applied and _revoked_by(change.item, caller.user_id, now):
+        return  # this very request's write, sent again by botocore after its answer was lost
     if not change.applied:
         status = change.item.state(now) if change.item else "unknown"
         raise Conflict("Ce lien n'est plus actif.", code="link_not_active", status=status)
+
+
+def _revoked_by(link: Link | None, user_id: str, now: str) -> bool:
+    return link is not None and link.revoked_at == now and link.revoked_by == user_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vault_share import clock
-from vault_share.errors import DomainError, Gone
+from vault_share.errors import DomainError, Gone, Unavailable
 from vault_share.guard.attempts import WrongCode
 from vault_share.i18n import date_time_fr, plural
 from vault_share.links.rules import InvalidCode, file_url
@@ -90,8 +90,18 @@ def download_unavailable() -> str:
     )
 
 
+def unavailable() -> str:
+    return (
+        "<h1>Service momentanément indisponible</h1>"
+        "<p>Rien n'a été perdu : réessayez dans un instant, en renvoyant ce formulaire "
+        "ou en rouvrant le lien reçu.</p>"
+    )
+
+
 def error_page(exc: DomainError) -> str:
     """The page a browser gets for an error of the /share routes."""
+    if isinstance(exc, Unavailable):
+        return unavailable()
     if isinstance(exc, WrongCode):
         return code_form(exc.item, "Code incorrect.", exc.extra.get("attemptsLeft"))
     if isinstance(exc, InvalidCode):

@@ -73,8 +73,20 @@ class Unlocked:
     grant: str
 
 
-def unlock(token: str, code: Any, store: LinkStore, pepper: Callable[[], bytes]) -> Unlocked:
+def client_grant(value: Any) -> str | None:
+    """A grant the client brings (the page's cookie, or an API client's own): one it can keep
+    across a lost answer. Anything but a plausible grant is ignored (the server draws one)."""
+    return value if isinstance(value, str) and secrets.plausible_token(value) else None
+
+
+def unlock(token: str, code: Any, store: LinkStore, pepper: Callable[[], bytes], grant: str | None = None) -> Unlocked:
     """Consume the link with its code: one conditional UpdateItem judges it, right or wrong.
+
+    The winning attempt records the hash of its download grant: the client's own (`grant`, see
+    `client_grant`) or a new one. The same client sending the right code again with the same grant
+    while the download window is open gets the same answer: an unlock whose answer was lost (a
+    timeout after the write) is retried without locking the recipient out, and without a second
+    grant. Nobody else can: the grant is the client's secret, checked before the code is.
 
     A malformed code is judged by nobody: it costs a read, to answer 410 for a link that is
     no longer active, 404 for none, and 400 otherwise."""
@@ -85,16 +97,26 @@ def unlock(token: str, code: Any, store: LinkStore, pepper: Callable[[], bytes])
     mac = secrets.code_mac(pepper(), hashed, code)
     now_dt = clock.now()
     now = clock.iso(now_dt)
-    grant = secrets.new_grant()
+    grant = grant or secrets.new_grant()
     attempted = store.unlock(pk, mac, now, secrets.grant_hash(grant), clock.iso(now_dt + DOWNLOAD_WINDOW))
     link = attempted.link
     if link is None:
         raise link_not_found()
-    if attempted.verdict == "won":
+    if attempted.verdict == "won" or (attempted.verdict == "refused" and _won_by(link, grant, mac, now)):
         return Unlocked(link, grant)
     if attempted.verdict == "wrong":
         raise WrongCode(link, link.failed_attempts)
     raise link_gone(link.state(now))
+
+
+def _won_by(link: Link, grant: str, mac: str, now: str) -> bool:
+    """Whether this used link was won by an attempt with this grant and this code (a retry)."""
+    return (
+        link.downloads_open(now)
+        and link.grant_hash is not None
+        and secrets.same(link.grant_hash, secrets.grant_hash(grant))
+        and secrets.same(link.code_mac, mac)
+    )
 
 
 def download_url(token: str, document_id: str, grant: str) -> str:

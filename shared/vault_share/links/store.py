@@ -13,6 +13,8 @@
 | usedAt, grantHash, | the winning attempt's time, sha256 of its download grant, and    |
 |  downloadsExpireAt |   the end of its download window: meaningful once status is used |
 | revokedAt/By       | revoke: of an active link, or of a used link's download window   |
+| emailStatus        | the link's e-mail: not_requested, pending (stored, not yet sent),|
+|                    |   sent or failed                                                 |
 | documents          | map documentId -> {fileName, contentType, size, s3Key,           |
 |                    |   downloadedAt?, fetchCount}; documentOrder keeps the order      |
 
@@ -33,6 +35,8 @@ from vault_share.pagination import Partition, client_query, query_page
 from vault_share.shares import Changed, SharesStore
 
 LINK = Guard(open="active", success="used", expiry_partition="LINK")
+# The link's e-mail before it is sent (or when recording how it went failed), and without a recipient.
+PENDING, NOT_REQUESTED = "pending", "not_requested"
 # Links stay readable in the owner's list a year after they expire.
 RETENTION_SECONDS = 365 * 86400
 
@@ -65,6 +69,7 @@ _ATTRIBUTES: dict[str, str] = {
     "revoked_at": "revokedAt",
     "revoked_by": "revokedBy",
     "locked_at": "lockedAt",
+    "email_status": "emailStatus",
 }
 
 
@@ -92,6 +97,7 @@ class Link:
     revoked_at: str | None = None
     revoked_by: str | None = None
     locked_at: str | None = None
+    email_status: str = NOT_REQUESTED
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -100,6 +106,8 @@ class Link:
         values = dict(values)
         known = {py: values.pop(attr) for py, attr in _ATTRIBUTES.items() if attr in values}
         known["failed_attempts"] = int(known.get("failed_attempts", 0))
+        if "email_status" not in known:  # stored before e-mails were recorded
+            known["email_status"] = PENDING if known.get("recipient_email") else NOT_REQUESTED
         for doc in known.get("documents", {}).values():
             doc["size"] = int(doc.get("size", 0))
             doc["fetchCount"] = int(doc.get("fetchCount", 0))
@@ -151,7 +159,26 @@ class LinkStore(SharesStore[Link]):
             gsi2sk=f"{link.created_at}#{link.link_id}",
             ttl=ttl,
         )
-        self._put_new(values)
+        try:
+            self._put_new(values)
+        except Exception:
+            # Made once whatever the put answers (as vault.models.write_new): it may have been written
+            # though it failed (a timeout, a 5xx, botocore sending it again: a condition failure). The
+            # key is a fresh token's hash, so the link there is this one; if the read fails, the failure stands.
+            try:
+                stored = self.get(link.pk, consistent=True)
+            except Exception:
+                stored = None
+            if stored is None or stored.link_id != link.link_id:
+                raise
+
+    def set_email_status(self, pk: str, status: str) -> None:
+        self._ddb.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": pk}},
+            UpdateExpression="SET emailStatus = :status",
+            ExpressionAttributeValues={":status": {"S": status}},
+        )
 
     def unlock(self, pk: str, mac: str, now: str, grant_hash: str, downloads_expire_at: str) -> Attempted:
         """The one conditional write that judges a code (vault_share.guard.attempts)."""

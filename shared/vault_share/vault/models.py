@@ -18,6 +18,7 @@ owner's `welcome` text; the guest's member item names it (`homeDossierId`). See 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
@@ -85,6 +86,27 @@ class _VaultTableModel(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     created_at = UnicodeAttribute(attr_name="createdAt")
+
+    def stored(self) -> bool:
+        """Whether this item's key is in the table (a strongly consistent read); False when the
+        read fails too."""
+        try:
+            type(self).get(self.pk, self.sk, consistent_read=True, attributes_to_get=["pk"])
+        except Exception:
+            return False
+        return True
+
+
+def write_new(write: Callable[[], Any], item: _VaultTableModel) -> None:
+    """A write of new items under a fresh id, made once whatever its answer. The write may have
+    been carried out though it failed: a timeout or a 5xx after DynamoDB wrote it, or a condition
+    failing when botocore sent it again after losing its first answer (nothing else can hold a
+    fresh id). So a failure stands only when `item`, one of the written items, is not stored."""
+    try:
+        write()
+    except Exception:
+        if not item.stored():
+            raise
 
 
 class VaultItem(_VaultTableModel):

@@ -50,9 +50,13 @@ def create_vault(caller: Caller, body: CreateVault) -> dict[str, Any]:
     vault = m.VaultItem(
         m.vault_pk(vault_id), "META", vault_id=vault_id, name=body.name, created_by=caller.user_id, created_at=now
     )
-    with transaction() as tx:
-        tx.save(vault, condition=m.VaultItem.pk.does_not_exist())
-        tx.save(_member(vault_id, body.name, caller, "owner", now))
+
+    def write() -> None:
+        with transaction() as tx:
+            tx.save(vault, condition=m.VaultItem.pk.does_not_exist())
+            tx.save(_member(vault_id, body.name, caller, "owner", now))
+
+    m.write_new(write, vault)
     return {"vaultId": vault_id, "name": body.name, "role": "owner", "createdAt": now}
 
 
@@ -114,7 +118,7 @@ def create_dossier(caller: Caller, vault_id: str, body: CreateDossier) -> dict[s
         gsi1pk=m.dossiers_gsi1pk(vault_id),
         gsi1sk=m.name_order(body.name, dossier_id),
     )
-    dossier.save(condition=m.DossierItem.pk.does_not_exist())
+    m.write_new(lambda: dossier.save(condition=m.DossierItem.pk.does_not_exist()), dossier)
     return {**dossier_json(dossier), "documents": []}
 
 
@@ -186,7 +190,7 @@ def create_document(
         created_at=clock.iso(clock.now()),
     )
     upload = store.presign_upload(doc.s3_key, body.content_type, body.size)
-    doc.save(condition=m.DocumentItem.pk.does_not_exist())
+    m.write_new(lambda: doc.save(condition=m.DocumentItem.pk.does_not_exist()), doc)
     return {**document_json(doc), "upload": upload}
 
 
@@ -266,7 +270,7 @@ def create_person(caller: Caller, vault_id: str, body: CreatePerson) -> dict[str
         gsi1pk=m.persons_gsi1pk(vault_id),
         gsi1sk=m.name_order(body.last_name, body.first_name, person_id),
     )
-    person.save(condition=m.PersonItem.pk.does_not_exist())
+    m.write_new(lambda: person.save(condition=m.PersonItem.pk.does_not_exist()), person)
     return person_json(person)
 
 
