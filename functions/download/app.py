@@ -38,7 +38,15 @@ documents = DocumentStore(client("s3"), settings.documents_bucket)
 pepper = Pepper(settings.pepper_secret_arn)
 
 GRANT_COOKIE = "vs_grant"
-CODE_FIELD = {"code": {"type": "string", "pattern": "^[0-9]{6}$", "description": "The link's 6-digit code."}}
+UNLOCK_FIELDS = {
+    "code": {"type": "string", "pattern": "^[0-9]{6}$", "description": "The link's 6-digit code."},
+    "grant": {
+        "type": "string",
+        "pattern": "^[A-Za-z0-9_-]{20,100}$",
+        "description": "Optional, API clients: the client's own random download grant. Sent again with the right "
+        "code while the window is open, it gets the same answer back (an unlock whose answer was lost).",
+    },
+}
 
 
 def _show_doc(head: bool) -> dict[str, Any]:
@@ -49,7 +57,13 @@ def _show_doc(head: bool) -> dict[str, Any]:
         head=head,
         errors=[*doc.LINK],
         description="A browser (`Accept: text/html`) gets the page with the code form; a program gets JSON.",
-        ok=doc.Ok(200, "The link is active: who sends, how many documents, until when.", "ShareSummary", html=True),
+        ok=doc.Ok(
+            200,
+            "The link is active: who sends, how many documents, until when.",
+            "ShareSummary",
+            html=True,
+            headers=(("Set-Cookie", "`vs_grant`, the grant the page's unlock will record (browsers only)."),),
+        ),
     )
 
 
@@ -75,11 +89,13 @@ def show(token: str) -> Any:
         "Unlock a link with its code (the one consuming step)",
         tag="share",
         operation_id="unlockShare",
-        fields=CODE_FIELD,
+        fields=UNLOCK_FIELDS,
         required=["code"],
         errors=["invalid_code", "wrong_code", *doc.LINK, *doc.PUBLIC_BODY],
         description="Atomic: at most 5 codes are ever evaluated for a link, and exactly one right code wins. "
-        "A browser's page sets the download grant in the `vs_grant` cookie; JSON carries it in each `downloadUrl`.",
+        "A browser's page sets the download grant in the `vs_grant` cookie; JSON carries it in each `downloadUrl`. "
+        "The same client sending the right code again with the same grant (the cookie, or `grant`) gets the same "
+        "answer while the download window is open.",
         ok=doc.Ok(
             200,
             "The right code: the link is used; its documents can be fetched for 30 minutes.",

@@ -112,8 +112,6 @@ READ_TIMEOUT_RETRIED = Fault("read-timeout-retried", retried=True, only=lambda c
 
 # Errors AWS answers: the request did nothing (botocore raises its modeled ClientError).
 REFUSALS = (THROTTLED, THROUGHPUT, TRANSACTION_THROTTLED, INTERNAL, UNAVAILABLE)
-# Every transient failure: throttling, timeouts and 5xx.
-TRANSIENT = (*REFUSALS, CONNECT_TIMEOUT, READ_TIMEOUT, READ_TIMEOUT_RETRIED)
 
 
 def persistent(code: str, status: int = 400) -> Fault:

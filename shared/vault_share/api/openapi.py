@@ -130,7 +130,12 @@ ERRORS: dict[str, Failure] = {
     "too_many_personal_codes": Failure(
         429, "Over 10 wrong personal codes this hour for the vault or the owner.", ("retryAfterSeconds",)
     ),
-    "unavailable": Failure(503, "A service failed after the code was judged; the invitation is pending again: retry."),
+    "unavailable": Failure(
+        503,
+        "AWS failed the request for a moment (throttled, timed out, a 5xx): send it again after `Retry-After` "
+        "seconds. What a failure leaves behind: the README's Faults table (an invitation whose acceptance "
+        "failed after the code was judged is pending again).",
+    ),
 }
 
 # Groups of codes that whole kinds of routes share.
@@ -197,6 +202,8 @@ def _errors(codes: Iterable[str], html: bool) -> dict[int, Any]:
             content[HTML] = {"schema": {"type": "string"}}
         described = "\n".join(f"- `{code}`: {ERRORS[code].meaning}" for code in listed)
         answers[status] = {"description": described, "content": content}
+        if status == 503:
+            answers[status]["headers"] = {"Retry-After": {"description": "Seconds.", "schema": {"type": "integer"}}}
     return answers
 
 
@@ -248,7 +255,8 @@ def _doc(
     parameters: Iterable[dict[str, Any]],
     request_body: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    answers = {**_success(ok, head), **_errors([*errors, "too_many_requests"], html and not head)}
+    # Any route may be throttled, and any may meet AWS failing (api.resolver: 503).
+    answers = {**_success(ok, head), **_errors([*errors, "too_many_requests", "unavailable"], html and not head)}
     if head:
         answers = _head(answers)
     extensions: dict[str, Any] = {}

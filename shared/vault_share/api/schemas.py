@@ -216,7 +216,9 @@ class LinkDocument(Answer):
 
 
 class LinkEmail(Answer):
-    status: Literal["sent", "not_requested", "failed"]
+    status: Literal["sent", "not_requested", "failed", "pending"] = Field(
+        description="`pending`: how the e-mail went is not recorded (a failure between the send and its record)."
+    )
 
 
 class LinkCreated(Answer):
@@ -242,6 +244,7 @@ class LinkSummary(Answer):
     expires_at: str
     used_at: str | None
     recipient_email: str | None
+    email: LinkEmail
     failed_attempts: int
     documents: list[ListedLinkDocument]
 
