@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from vault_share import observability
 from vault_share.adapters.accounts import Accounts
 from vault_share.adapters.aws import client
 from vault_share.adapters.id_tokens import IdTokens, jwks_url
@@ -31,6 +31,7 @@ from vault_share.vault.schemas import UpdatePerson
 
 logger = Logger()
 tracer = Tracer()
+metrics = observability.handler_metrics()
 app = make_resolver()
 site = PublicSite(pages.TITLE, pages.error_page, app)
 
@@ -188,8 +189,9 @@ def run_task(task: str) -> dict[str, Any]:
     raise ValueError(f"unknown task: {task}")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=observability.API_REQUEST_OR_SCHEDULE, log_event=False)
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "task" in event:
         return run_task(event["task"])

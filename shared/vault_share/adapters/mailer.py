@@ -15,6 +15,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
+from vault_share import observability
+
 
 @dataclass(frozen=True)
 class Email:
@@ -60,7 +62,11 @@ class Mailer:
         message["Subject"] = header_text(email.subject)
         message.set_content(email.text)
         message.add_alternative(email.html, subtype="html")
-        answer = self._ses.send_raw_email(
-            Source=self._sender, Destinations=email.to, RawMessage={"Data": message.as_bytes()}
-        )
+        try:
+            answer = self._ses.send_raw_email(
+                Source=self._sender, Destinations=email.to, RawMessage={"Data": message.as_bytes()}
+            )
+        except Exception:
+            observability.email_failed()
+            raise
         return str(answer["MessageId"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vault_share import clock
+from vault_share import clock, observability
 from vault_share.dynamo import conditional_update
 from vault_share.guard.states import MAX_ATTEMPTS
 from vault_share.invitations import delivery, schedule
@@ -53,6 +53,7 @@ def run(inviting: Inviting) -> RunResult:
             later = clock.iso(schedule.next_allowed(moment))
             _defer(inviting, pk, str(invitation.next_relaunch_at), later)
             result.deferred += 1
+            observability.reminder_deferred()
             continue
         number = invitation.relaunch_count + 1
         following = inviting.cadence.next_reminder(moment, number, clock.parse_iso(invitation.expires_at))
@@ -66,6 +67,7 @@ def run(inviting: Inviting) -> RunResult:
         secrets = delivery.unseal(inviting.sealer, changed.item)
         delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels)
         result.relaunched += 1
+        observability.reminder_sent()
     return result
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from vault_share import clock, ids
+from vault_share import clock, ids, observability
 from vault_share.adapters.mailer import Mailer
 from vault_share.errors import Conflict, NotFound
 from vault_share.guard import secrets
@@ -85,6 +85,7 @@ def create(request: CreateRequest, sharing: Sharing) -> dict[str, Any]:
         message=body.message,
     )
     store.insert(link, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
+    observability.link_created()
 
     url = share_url(token)
     email_status = "not_requested"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from vault_share import clock
+from vault_share import clock, observability
 from vault_share.adapters.documents import DocumentStore
 from vault_share.errors import NotFound
 from vault_share.guard import secrets
@@ -91,6 +91,7 @@ def unlock(token: str, code: Any, store: LinkStore, pepper: Callable[[], bytes])
     if link is None:
         raise link_not_found()
     if attempted.verdict == "won":
+        observability.link_unlocked()
         return Unlocked(link, grant)
     if attempted.verdict == "wrong":
         raise WrongCode(link, link.failed_attempts)
