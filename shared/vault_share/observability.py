@@ -1,4 +1,4 @@
-"""What the functions count, and how their logs are tied to a request: named once, here.
+"""What the functions count, and what their logs hold: named once, here.
 
 Metrics are CloudWatch metrics in the embedded metric format (EMF): JSON lines on stdout that
 CloudWatch Logs turns into metrics, under the namespace and service of template.yaml's Globals
@@ -12,10 +12,17 @@ one set of dimension values, and an invitation sends on two channels.
 Dimension values come from small fixed sets, never from input: an id, a name, an address or a
 token would be a new metric each (cardinality) and is stored and shown as it is. A value outside
 its set is counted as `other`.
+
+Logs: each handler's Logger takes its correlation id from the paths below and never logs the event
+(`log_event=False`, whatever POWERTOOLS_LOGGER_LOG_EVENT says). The AWS SDK and PynamoDB log every
+request's arguments at DEBUG (items with personal codes and contact details, e-mail and SMS
+bodies with links and codes, signed headers): they never log at DEBUG here, even when Lambda's
+application log level (or anything else) puts the root logger at DEBUG.
 """
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Callable
 from typing import Final
@@ -26,6 +33,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 logger = Logger(child=True)
+
+WIRE_LOGGERS: Final = ("botocore", "boto3", "urllib3", "s3transfer", "pynamodb")
+for _name in WIRE_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 # ---------------------------------------------------------------- correlation ids (Logger)
 
@@ -73,8 +84,11 @@ def _count_by(name: str, value: float = 1, **dimensions: str) -> None:
 
 def _emit(name: str, write: Callable[[], None]) -> None:
     # Powertools' own switch (POWERTOOLS_METRICS_DISABLED, off in the tests and the local stack):
-    # a disabled metric set is never flushed, so nothing may accumulate in it either.
-    if is_metrics_disabled():
+    # a disabled metric set is never flushed, so nothing may accumulate in it either. The DEBUG
+    # line says what was counted either way (the local stack shows it).
+    disabled = is_metrics_disabled()
+    logger.debug("counted", extra={"metric": name, "emitted": not disabled})
+    if disabled:
         return
     try:
         write()
