@@ -134,11 +134,21 @@ class Scheduler:
             return {"errorType": type(exc).__name__}
 
     def event(self, schedule: Schedule, now: datetime | None = None) -> dict[str, Any]:
-        """The schedule's Input parsed as JSON; without one, EventBridge's "Scheduled Event"."""
-        if schedule.input is not None:
-            payload: dict[str, Any] = json.loads(schedule.input)
-            return payload
+        """The schedule's Input parsed as JSON, its context attributes replaced as EventBridge
+        Scheduler replaces them (`<aws.scheduler.execution-id>`...); without one, EventBridge's
+        "Scheduled Event"."""
         moment = now or clock.now()
+        if schedule.input is not None:
+            text = schedule.input
+            for name, value in {
+                "execution-id": uuid.uuid4().hex[:16],
+                "schedule-arn": f"arn:aws:scheduler:{self._region}:{self._account}:schedule/default/{schedule.name}",
+                "scheduled-time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "attempt-number": "1",
+            }.items():
+                text = text.replace(f"<aws.scheduler.{name}>", value)
+            payload: dict[str, Any] = json.loads(text)
+            return payload
         return {
             "version": "0",
             "id": str(uuid.uuid4()),

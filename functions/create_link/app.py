@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from vault_share import observability
 from vault_share.adapters.aws import client
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
@@ -27,6 +28,7 @@ from vault_share.vault.access import caller_from_event
 
 logger = Logger()
 tracer = Tracer()
+metrics = observability.handler_metrics()
 app = make_resolver()
 
 # Built once per container.
@@ -94,8 +96,9 @@ def revoke_link(vaultId: PathId, linkId: PathId) -> Any:  # noqa: N803
     return Response(status_code=204, headers={"Cache-Control": "no-store"}, body="")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     create.register_context(context)
     return app.resolve(event, context)

@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from vault_share import observability
 from vault_share.adapters.aws import client
 from vault_share.adapters.documents import DocumentStore
 from vault_share.api import openapi as doc
@@ -28,6 +29,7 @@ from vault_share.links.store import LinkStore
 from vault_share.settings import get_settings
 
 logger = Logger()
+metrics = observability.handler_metrics()
 site = PublicSite(pages.TITLE, pages.error_page)
 app = site.app
 
@@ -160,6 +162,7 @@ def fetch(token: str, documentId: str) -> Any:  # noqa: N803
     return site.redirect(url)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return site.resolve(event, context)

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from vault_share import observability
 from vault_share.adapters.accounts import Accounts
 from vault_share.adapters.aws import client, lazy_client
 from vault_share.adapters.id_tokens import IdTokens, jwks_url
@@ -40,6 +40,7 @@ from vault_share.vault.access import Caller, caller_from_event
 from vault_share.vault.schemas import UpdatePerson
 
 logger = Logger()
+metrics = observability.handler_metrics()
 app = make_resolver()
 site = PublicSite(pages.TITLE, pages.error_page, app)
 
@@ -371,7 +372,8 @@ def traced() -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     return Tracer().capture_lambda_handler(capture_response=False, capture_error=False)(serve)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=observability.API_REQUEST_OR_SCHEDULE, log_event=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if str(event.get("resource", "")).startswith("/invite/"):  # a recipient's page: untraced (see above)
         return serve(event, context)

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from vault_share import expiry
+from vault_share import expiry, observability
 from vault_share.adapters.aws import client
 from vault_share.adapters.mailer import Mailer
 from vault_share.journal.recorder import Recorder
@@ -16,6 +16,7 @@ from vault_share.settings import get_settings
 
 logger = Logger()
 tracer = Tracer()
+metrics = observability.handler_metrics()
 
 # Built once per container.
 settings = get_settings()
@@ -33,8 +34,9 @@ def run_task(task: str) -> dict[str, Any]:
     raise ValueError(f"unknown task: {task}")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=observability.STREAM_RECORD_OR_SCHEDULE, log_event=False)
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     if "task" in event:
         return run_task(event["task"])

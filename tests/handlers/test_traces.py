@@ -1,12 +1,16 @@
-"""No secret and no contact detail reaches a trace.
+"""No secret and no contact detail leaves a function by a trace, a log line or a metric.
 
 With `Tracing: Active`, Powertools' Tracer records each handler's answer as subsegment metadata
 unless told not to: the create-link answer (share URL and code), persons' contact details, presigned
 upload forms, all in X-Ray. Tracing is off in the suite and in the local stack, so nothing showed it.
+Logs and EMF metrics are the two other ways out of a function: a log line with an event, a request
+body or an SDK's wire log, a metric dimension holding an id or an address.
 
 Here a UDP socket stands in for the X-Ray daemon (its protocol: a JSON header line, then the segment
 JSON, one datagram each) and a child process (tests/handlers/traced_flows.py) runs the handlers the
-Lambda way with tracing on and AWS_XRAY_DAEMON_ADDRESS pointing at it. In Lambda mode the X-Ray SDK
+Lambda way with tracing on and AWS_XRAY_DAEMON_ADDRESS pointing at it, metrics on (the template's
+namespace and service) and every logger at DEBUG; the child's stdout and stderr are the function's
+log stream (its JSON log lines, its EMF documents, any other logger). In Lambda mode the X-Ray SDK
 never sends the function's segment (Lambda does): it streams every closed subsegment under a facade
 segment named by _X_AMZN_TRACE_ID, the handler's `## lambda_handler` included.
 """
@@ -24,11 +28,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+
+from devstack import template
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("traced_flows.py")
@@ -86,22 +93,45 @@ class Daemon:
         return self.datagrams
 
 
-def run_traced_flows(tmp_path: Path) -> tuple[str, list[dict[str, Any]], list[str], dict[str, list[str]]]:
-    """Runs the child; the trace id it ran under, the segments received, their texts, the child's secrets."""
+@dataclass
+class Captured:
+    """What left the child: X-Ray segments, log lines, EMF documents, and the secrets it held."""
+
+    root: str
+    segments: list[dict[str, Any]]
+    log_lines: list[dict[str, Any]]  # the functions' JSON log lines (Powertools' Logger)
+    other_lines: list[str]  # every other logger's lines (stderr), by their first line
+    metrics: list[dict[str, Any]]  # EMF documents
+    texts: dict[str, list[str]]  # per channel: every raw text and every string inside it
+    secrets: dict[str, list[str]]
+
+
+def _json(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def run_traced_flows(tmp_path: Path) -> Captured:
+    """Runs the child under a trace id of its own and collects what its functions let out."""
     daemon = Daemon()
     root = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
     out = tmp_path / "answers.json"
+    globals_ = template.load()["Globals"]["Function"]["Environment"]["Variables"]
     env = {
         **os.environ,
         "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
         "LAMBDA_TASK_ROOT": str(ROOT / "functions"),
         "AWS_LAMBDA_FUNCTION_NAME": "vault-share-traced",
         "_X_AMZN_TRACE_ID": f"Root={root};Parent={secrets.token_hex(8)};Sampled=1",
+        "POWERTOOLS_METRICS_NAMESPACE": str(globals_["POWERTOOLS_METRICS_NAMESPACE"]),
+        "POWERTOOLS_SERVICE_NAME": str(globals_["POWERTOOLS_SERVICE_NAME"]),
         "TRACED_FLOWS_OUT": str(out),
     }
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(CHILD)],
+            [sys.executable, "-m", "pytest", "-q", "-x", "-s", "-p", "no:cacheprovider", str(CHILD)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -111,22 +141,34 @@ def run_traced_flows(tmp_path: Path) -> tuple[str, list[dict[str, Any]], list[st
     finally:
         datagrams = daemon.close()
     assert done.returncode == 0, f"the traced flows failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
-    segments, texts = [], []
+    texts: dict[str, list[str]] = {"trace": [], "log": [], "metric": []}
+    segments = []
     for datagram in datagrams:
         text = datagram.decode("utf-8")
         header, _, body = text.partition("\n")
         assert json.loads(header) == HEADER, header
         segment = json.loads(body)
         segments.append(segment)
-        texts.append(text)
-        texts.extend(_strings(segment))
-    return root, segments, texts, json.loads(out.read_text(encoding="utf-8"))["secrets"]
+        texts["trace"] += [text, *_strings(segment)]
+    log_lines, metrics = [], []
+    for line in done.stdout.splitlines():
+        value = _json(line)
+        channel = "metric" if isinstance(value, dict) and "_aws" in value else "log"
+        texts[channel].append(line)
+        if value is not None:
+            texts[channel].extend(_strings(value))
+        if channel == "metric":
+            metrics.append(value)
+        elif isinstance(value, dict) and "level" in value:
+            log_lines.append(value)
+    texts["log"] += done.stderr.splitlines()
+    other_lines = [line for line in done.stderr.splitlines() if re.match(r"(DEBUG|INFO|WARNING|ERROR) ", line)]
+    found = json.loads(out.read_text(encoding="utf-8"))["secrets"]
+    return Captured(root, segments, log_lines, other_lines, metrics, texts, found)
 
 
 @pytest.fixture(scope="module")
-def traced(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[str, list[dict[str, Any]], list[str], dict[str, list[str]]]:
+def traced(tmp_path_factory: pytest.TempPathFactory) -> Captured:
     return run_traced_flows(tmp_path_factory.mktemp("traces"))
 
 
@@ -136,15 +178,48 @@ def _names(segment: dict[str, Any]) -> Iterator[str]:
         yield from _names(child)
 
 
-def test_the_listener_receives_the_handlers_subsegments(traced: Any) -> None:
-    root, segments, _, _ = traced
+def test_the_listener_receives_the_handlers_subsegments(traced: Captured) -> None:
+    segments = traced.segments
     assert segments, "no segment reached the listener: the test would prove nothing"
-    assert {s["trace_id"] for s in segments} == {root}
+    assert {s["trace_id"] for s in segments} == {traced.root}
     assert all(s["type"] == "subsegment" for s in segments), "in Lambda mode only subsegments are sent"
     names = [name for s in segments for name in _names(s)]
-    # create/list/revoke links, the vault routes, notify and invite: one `## lambda_handler` per call.
-    assert names.count("## lambda_handler") >= 20, names
-    assert {"dynamodb", "email"} <= set(names), set(names)  # AWS calls: DynamoDB, SES
+    # The vault routes, links, invitations, notify and the schedules: one `## lambda_handler` per call.
+    assert names.count("## lambda_handler") >= 50, names.count("## lambda_handler")
+    assert {"dynamodb", "email", "sns", "kms", "s3", "cognito-idp"} <= set(names), set(names)  # AWS calls
+
+
+FUNCTIONS = {"VaultFunction", "CreateLinkFunction", "DownloadFunction", "InviteFunction", "NotifyFunction"}
+
+
+def test_the_log_stream_holds_every_functions_lines_at_debug(traced: Captured) -> None:
+    lines = traced.log_lines
+    # Every function but the vault's logs something on these flows (it logs failures only).
+    assert {line["function_name"] for line in lines} == FUNCTIONS - {"VaultFunction"}
+    assert {"DEBUG", "INFO", "WARNING"} <= {line["level"] for line in lines}
+    messages = {line["message"] for line in lines}
+    assert {"counted", "link e-mail failed", "reminders", "expiry sweep"} <= messages, messages
+    assert all(line.get("correlation_id") for line in lines), "every line is tied to its invocation"
+    # Every other logger at DEBUG too (the X-Ray SDK's, for one; the AWS SDK's and PynamoDB's are
+    # held at INFO by vault_share.observability, or they would log signed requests and items).
+    assert any(line.startswith("DEBUG aws_xray_sdk") for line in traced.other_lines)
+
+
+EVERY_METRIC = {
+    "LinksCreated", "LinksUnlocked", "WrongCodes", "Locks", "InvitationsSent", "InvitationsAccepted",
+    "RemindersSent", "RemindersDeferred", "LettersQueued", "LetterCostCents", "EmailsFailed",
+}  # fmt: skip
+
+
+def test_the_metrics_are_the_template_namespaces(traced: Captured) -> None:
+    names: set[str] = set()
+    for document in traced.metrics:
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "VaultShare"
+        names |= {metric["Name"] for metric in directive["Metrics"]}
+    # Reminders are either sent or deferred, as the hour the child ran at allows.
+    assert EVERY_METRIC - {"RemindersSent", "RemindersDeferred"} <= names, EVERY_METRIC - names
+    assert names & {"RemindersSent", "RemindersDeferred"}, names
 
 
 def _variants(secret: str) -> set[str]:
@@ -152,14 +227,19 @@ def _variants(secret: str) -> set[str]:
     return {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
 
 
-def test_no_secret_or_contact_detail_is_in_any_segment(traced: Any) -> None:
-    _, _, texts, found = traced
-    kinds = {
-        "token", "code", "share URL", "grant", "download URL", "presigned download URL", "presigned signature",
-        "presigned upload form", "recipient e-mail", "person e-mail", "mobile", "postal address", "personal code",
-        "pepper", "owner e-mail",
-    }  # fmt: skip
-    assert kinds <= set(found), set(found) ^ kinds
+SECRETS = {
+    "token", "code", "share URL", "invite URL", "grant", "download URL", "presigned download URL",
+    "presigned signature", "presigned upload form", "password", "personal code", "pepper",
+}  # fmt: skip
+CONTACTS = {"recipient e-mail", "person e-mail", "mobile", "postal address", "owner e-mail"}
+
+
+@pytest.mark.parametrize("channel", ["trace", "log", "metric"])
+def test_no_secret_or_contact_detail_leaves_by_any_channel(traced: Captured, channel: str) -> None:
+    found = traced.secrets
+    assert set(found) == SECRETS | CONTACTS, set(found) ^ (SECRETS | CONTACTS)
+    texts = traced.texts[channel]
+    assert texts, f"nothing was captured on the {channel} channel: the test would prove nothing"
     for kind, values in found.items():
         for value in values:
             assert len(value) >= 5, (kind, len(value))
@@ -170,4 +250,4 @@ def test_no_secret_or_contact_detail_is_in_any_segment(traced: Any) -> None:
                 if hit is not None:
                     where = hit.sub("<here>", text)
                     start = max(where.index("<here>") - 80, 0)
-                    pytest.fail(f"a {kind} is in a trace: …{where[start : start + 160]!r}…")
+                    pytest.fail(f"a {kind} is in a {channel}: …{where[start : start + 160]!r}…")

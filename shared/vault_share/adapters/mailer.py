@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+from vault_share import observability
+
 
 @dataclass(frozen=True)
 class Email:
@@ -62,7 +64,11 @@ class Mailer:
         message["Subject"] = header_text(email.subject)
         message.set_content(email.text)
         message.add_alternative(email.html, subtype="html")
-        answer = self._ses.send_raw_email(
-            Source=self._sender, Destinations=email.to, RawMessage={"Data": message.as_bytes()}
-        )
+        try:
+            answer = self._ses.send_raw_email(
+                Source=self._sender, Destinations=email.to, RawMessage={"Data": message.as_bytes()}
+            )
+        except Exception:
+            observability.email_failed()
+            raise
         return str(answer["MessageId"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vault_share import observability
+
 
 class SmsSender:
     def __init__(self, sns: Any, sender_id: str | None) -> None:
@@ -20,5 +22,9 @@ class SmsSender:
 
     def send(self, phone_e164: str, text: str) -> str:
         """Publishes `text` to `phone_e164` (E.164, e.g. +33612345678); answers SNS's message id."""
-        answer = self._sns.publish(PhoneNumber=phone_e164, Message=text, MessageAttributes=self._attributes)
+        try:
+            answer = self._sns.publish(PhoneNumber=phone_e164, Message=text, MessageAttributes=self._attributes)
+        except Exception:
+            observability.sms_failed()
+            raise
         return str(answer["MessageId"])

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vault_share import observability
 from vault_share.dynamo import conditional_update
 from vault_share.errors import DomainError
 from vault_share.guard.states import ENDED, LOCKED, MAX_ATTEMPTS, Guard, failed_attempts
@@ -97,7 +98,9 @@ def attempt(
     item = outcome.new
     if item.get("status") == guard.success:
         return Judged("won", item)
+    observability.wrong_code(guard.expiry_partition.lower())  # link or invitation
     if failed_attempts(item) >= MAX_ATTEMPTS:
+        observability.locked(guard.expiry_partition.lower())
         return Judged("locked", _record_lock(ddb, table, key, guard, now) or item)
     return Judged("wrong", item)
 

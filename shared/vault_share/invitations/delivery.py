@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from vault_share import clock
+from vault_share import clock, observability
 from vault_share.adapters.letters import LetterId, LetterPost
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
@@ -228,6 +228,8 @@ def send(invitation: Invitation, secrets: Secrets, number: int, on: list[str], c
         letter_cents = sum(paid)
     if CODE in on and invitation.code_channel == "sms":
         statuses[CODE] = attempt(subject, "sms", lambda: _sms(invitation, secrets, channels.sms))
+    for part, status in statuses.items():
+        observability.invitation_sent(invitation.code_channel if part == CODE else invitation.link_channel, status)
     return Sent(statuses, letter_cents)
 
 
@@ -273,6 +275,7 @@ def _letter(invitation: Invitation, secrets: Secrets, number: int, post: LetterP
     record = post.send(LetterId(invitation.vault_id, invitation.invitation_id, number), letter_pdf(letter), to,
                        letter_text(letter))  # fmt: skip
     paid.append(record.cost_cents)
+    observability.letter_posted(record.status, record.cost_cents)
     return record.status
 
 

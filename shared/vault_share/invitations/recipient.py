@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from vault_share import clock
+from vault_share import clock, observability
 from vault_share.adapters.id_tokens import IdTokens, InvalidToken
 from vault_share.adapters.mailer import Email, Mailer
 from vault_share.adapters.sealer import Sealer
@@ -246,6 +246,7 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
         recipient.invitations.reopen(judged.pk, accepted_at)
         raise Unavailable() from None
     recipient.invitations.finish(judged.pk, accepted_at, user_id)
+    observability.invitation_accepted()
     return {"vaultId": judged.vault_id, "vaultName": judged.vault_name, "role": "guest"}
 
 

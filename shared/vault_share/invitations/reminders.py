@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from vault_share import clock
+from vault_share import clock, observability
 from vault_share.dynamo import conditional_update
 from vault_share.guard.states import MAX_ATTEMPTS
 from vault_share.invitations import delivery, schedule
@@ -64,6 +64,7 @@ def run(inviting: Inviting) -> RunResult:
             later = clock.iso(schedule.next_allowed(moment))
             _defer(inviting, pk, str(invitation.next_relaunch_at), later)
             result.deferred += 1
+            observability.reminder_deferred()
             continue
         reminder = delivery.next_reminder(inviting.cadence, invitation)
         if reminder is not None and reminder <= moment:
@@ -87,6 +88,7 @@ def _remind(inviting: Inviting, invitation: Invitation, moment: datetime) -> int
         return 0  # another run, an owner's relaunch or an acceptance got there first
     secrets = delivery.unseal(inviting.sealer, changed.item)
     delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels, inviting.cadence)
+    observability.reminder_sent()
     return 1
 
 

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from vault_share import clock
+from vault_share import clock, observability
 from vault_share.journal.events import events_of
 from vault_share.journal.recorder import Outcome, Recorder, outcome_of
 
@@ -55,6 +55,10 @@ class JournalProcessor(BatchProcessor):
     def success_handler(self, record: Any, result: Any) -> Any:
         self._parsed.append((record, result))
         return super().success_handler(record, result)
+
+    def failure_handler(self, record: Any, exception: Any) -> Any:
+        observability.stream_record_failed()  # whatever failed it: parse, journal write, owner e-mail
+        return super().failure_handler(record, exception)
 
     def _clean(self) -> None:
         if self._parsed:

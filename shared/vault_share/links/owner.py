@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from vault_share import clock, ids
+from vault_share import clock, ids, observability
 from vault_share.adapters.mailer import Mailer
 from vault_share.errors import Conflict, NotFound
 from vault_share.guard import secrets
@@ -102,6 +102,7 @@ def create(request: CreateRequest, sharing: Sharing) -> Staged:
 
     def effects() -> dict[str, Any]:
         store.insert(link, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
+        observability.link_created()
         return {**answer, "email": {"status": _send(link, url, store, mailer)}}
 
     return Staged(answer, effects)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from vault_share import clock
+from vault_share import clock, observability
 from vault_share.adapters.documents import DocumentStore
 from vault_share.errors import NotFound
 from vault_share.guard import secrets
@@ -102,6 +102,8 @@ def unlock(token: str, code: Any, store: LinkStore, pepper: Callable[[], bytes],
     link = attempted.link
     if link is None:
         raise link_not_found()
+    if attempted.verdict == "won":
+        observability.link_unlocked()
     if attempted.verdict == "won" or (attempted.verdict == "refused" and _won_by(link, grant, mac, now)):
         return Unlocked(link, grant)
     if attempted.verdict == "wrong":
