@@ -270,6 +270,13 @@ class Gateway:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
 
+            def __getattr__(self, name: str) -> Any:
+                # Any other method (TRACE, QUERY...) too: http.server would answer it with its own
+                # 501 page, a 5xx that no route gives; the routes answer 405 (or 404).
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
+
             def log_message(self, format: str, *args: Any) -> None:
                 # Paths may carry share tokens: log method and status only.
                 log.debug("%s %s", self.command, args[1] if len(args) > 1 else "")

@@ -304,7 +304,7 @@ def make_resolver(*, cors: bool = True) -> APIGatewayRestResolver:
         # A body that is not UTF-8 (API Gateway passes it base64-encoded) cannot be JSON.
         return _body_problem(app) or _invalid_json()
 
-    def on_unsupported_media_type(_exc: RequestUnsupportedContentType) -> Response:
+    def on_unsupported_media_type(_exc: Exception) -> Response:
         return _body_problem(app) or error_response(
             415, "unsupported_media_type", "Type de contenu non pris en charge : envoyez du JSON."
         )
@@ -319,12 +319,21 @@ def make_resolver(*, cors: bool = True) -> APIGatewayRestResolver:
         answer: Response = handler(Unavailable())
         return answer
 
+    def on_value_error(exc: ValueError) -> Response:
+        # Powertools' validation parses a multipart body before any route and raises a bare
+        # ValueError when its Content-Type names no boundary: not a form it can read.
+        content_type = _content_type(app)
+        if content_type.startswith("multipart/form-data") and "boundary=" not in content_type:
+            return on_unsupported_media_type(exc)
+        return on_unexpected(exc)
+
     app.use(middlewares=[check_body])
     handlers: list[tuple[type[Exception], Callable[[Any], Response]]] = [
         (DomainError, _on_domain_error),
         (RequestValidationError, on_validation_error),
         (RequestUnsupportedContentType, on_unsupported_media_type),
         (UnicodeDecodeError, on_undecodable_body),
+        (ValueError, on_value_error),
         (NotFoundError, _on_not_found),
         (Exception, on_unexpected),
     ]

@@ -38,6 +38,7 @@ logger = Logger(child=True)
 PERSONAL_CODE_GUESSES = 10
 GUESS_WINDOW_SECONDS = 3600
 
+PERSONAL_CODE_PATTERN = r"^[ -]*(?:[0-9A-TV-Za-tv-z][ -]*){12}$"
 DossierId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
@@ -54,7 +55,9 @@ def _distinct(values: list[str]) -> list[str]:
 
 
 class CreateInvitation(_Body):
-    dossier_ids: list[DossierId] = Field(default_factory=list, max_length=guests.MAX_DOSSIERS)
+    dossier_ids: list[DossierId] = Field(
+        default_factory=list, max_length=guests.MAX_DOSSIERS, json_schema_extra={"uniqueItems": True}
+    )
     mobile: Mobile | None = None
     welcome: Message | None = None
     comment: Message | None = None
@@ -64,8 +67,15 @@ class CreateInvitation(_Body):
 
 
 class DirectAccess(_Body):
-    personal_code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    dossier_ids: list[DossierId] = Field(default_factory=list, max_length=guests.MAX_DOSSIERS)
+    # The contract declares what service.normalize_personal_code accepts (12 characters of its
+    # alphabet, I L O read as 1 1 0, spaces and dashes anywhere); the code judges it itself
+    # (422 invalid_personal_code) so that the answer names the expected form.
+    personal_code: Annotated[
+        str, StringConstraints(min_length=1, max_length=40), Field(json_schema_extra={"pattern": PERSONAL_CODE_PATTERN})
+    ]
+    dossier_ids: list[DossierId] = Field(
+        default_factory=list, max_length=guests.MAX_DOSSIERS, json_schema_extra={"uniqueItems": True}
+    )
     welcome: Message | None = None  # the guest's home page text, if the page is new
 
     _dossiers = field_validator("dossier_ids")(_distinct)

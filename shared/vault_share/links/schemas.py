@@ -17,7 +17,7 @@ class CreateLink(ApiModel):
     model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
 
     document_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=MAX_DOCUMENTS
+        min_length=1, max_length=MAX_DOCUMENTS, json_schema_extra={"uniqueItems": True}
     )
     code: Code | None = None
     recipient_email: Email | None = None

@@ -11,7 +11,13 @@ from vault_share.schemas import ApiModel, Name, file_name, one_line
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)]
+# `format: email` in the contract; the address is then checked by email-validator (syntax only).
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(normalize_email),
+    Field(json_schema_extra={"format": "email"}),
+]
 Mobile = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalize_mobile)]
 FileName = Annotated[
     str,
