@@ -52,7 +52,7 @@ STREAM_RECORD_OR_SCHEDULE: Final = f"Records[0].eventID || {SCHEDULE_EXECUTION}"
 
 SHARES: Final = frozenset({"link", "invitation"})
 CHANNELS: Final = frozenset({"email", "sms", "postal"})
-STATUSES: Final = frozenset({"sent", "queued", "failed"})
+STATUSES: Final = frozenset({"sent", "queued", "failed", "deferred"})
 OTHER: Final = "other"
 
 # Most invocations count nothing (reads, pages): Powertools warns on each empty flush unless told
