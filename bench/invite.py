@@ -175,10 +175,12 @@ def reminders_run(world: World, pending: int, due: int = DUE, *, clean: bool = T
 
 
 def reminders(world: World) -> list[ReminderRun]:
-    """The runs of PENDING; the domain clock is set back afterwards. The last run's invitations
-    stay (deleting 10,000 items would add a minute): nothing after it reads the reminders' index."""
+    """The runs of PENDING, after every earlier invitation is cancelled (out of the index); the
+    domain clock is set back afterwards. The first run's invitations are deleted before the next;
+    the last run's stay: nothing after it makes invitations or reads the index."""
     from vault_share import clock
 
+    world.cancel_invitations()
     try:
         return [reminders_run(world, pending, clean=n < len(PENDING) - 1) for n, pending in enumerate(PENDING)]
     finally:

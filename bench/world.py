@@ -165,6 +165,30 @@ class World:
                 return NewInvitation(found.group(1), answer["code"], answer["invitationId"], email)
         raise RuntimeError(f"no invitation e-mail to {email}")
 
+    def cancel_invitations(self) -> None:
+        """Every invitation in the reminders' index cancelled through the owner's route (which takes
+        it out of the index); one the route refuses (409: accepted meanwhile...) is left as it is."""
+        from vault_share.adapters.aws import client
+        from vault_share.invitations.store import RELAUNCH_PARTITION, InvitationStore
+
+        ddb = client("dynamodb")
+        store = InvitationStore(ddb, self.env["SHARES_TABLE"])
+        keys = ddb.query(
+            TableName=self.env["SHARES_TABLE"],
+            IndexName="relaunch",
+            KeyConditionExpression="relaunchPk = :p",
+            ExpressionAttributeValues={":p": {"S": RELAUNCH_PARTITION}},
+        )["Items"]
+        for key in keys:
+            invitation = store.get(key["pk"]["S"])
+            if invitation is None:
+                continue
+            path = f"/vaults/{invitation.vault_id}/invitations/{invitation.invitation_id}"
+            function, event = self.event("DELETE", path, owner=True)
+            result = function.handler(event, function.context())
+            if result["statusCode"] not in (204, 409):
+                raise RuntimeError(f"cancel invitation: {result['statusCode']} {result.get('body')}")
+
     def stop(self) -> None:
         self.moto.stop()
 
