@@ -146,7 +146,7 @@ def test_notify_logs_under_the_first_records_event_id(
         raise ConnectionError("DynamoDB unreachable")
 
     monkeypatch.setattr(Recorder, "write", broken)
-    line, answer = logged(api, "NotifyFunction", {"Records": records}, "journal write failed")
+    line, answer = logged(api, "NotifyFunction", {"Records": records}, "journal write of a record failed")
     assert len(answer["batchItemFailures"]) == 2
     assert line["correlation_id"] == records[0]["eventID"]
 

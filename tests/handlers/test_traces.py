@@ -184,8 +184,11 @@ def test_the_listener_receives_the_handlers_subsegments(traced: Captured) -> Non
     assert {s["trace_id"] for s in segments} == {traced.root}
     assert all(s["type"] == "subsegment" for s in segments), "in Lambda mode only subsegments are sent"
     names = [name for s in segments for name in _names(s)]
-    # The vault routes, links, invitations, notify and the schedules: one `## lambda_handler` per call.
-    assert names.count("## lambda_handler") >= 50, names.count("## lambda_handler")
+    # The vault routes, links, invitations, notify and the schedules: one handler subsegment per traced
+    # call (invite's owner routes and tasks are traced as `## serve`; its recipient pages, untraced for their
+    # cold start, show in the log and metric channels instead): 44 when written.
+    handled = names.count("## lambda_handler") + names.count("## serve")
+    assert handled >= 40, (handled, sorted(set(names)))
     assert {"dynamodb", "email", "sns", "kms", "s3", "cognito-idp"} <= set(names), set(names)  # AWS calls
 
 
