@@ -43,7 +43,7 @@ unit: $(STAMP)
 
 test: lint
 	bash scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

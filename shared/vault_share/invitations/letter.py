@@ -172,7 +172,9 @@ def _name_line(first_name: str, last_name: str) -> str:
     line = " ".join(p for p in (first, last) if p)
     if len(line) > MAX_LINE_LENGTH and first:
         # As the standard allows: the first name(s) as initials ("JEAN-PIERRE" -> "J-P").
-        initials = " ".join("-".join(part[:1] for part in word.split("-") if part) for word in first.split(" "))
+        initials = " ".join(
+            filter(None, ("-".join(part[:1] for part in word.split("-") if part) for word in first.split(" ")))
+        )
         line = f"{initials} {last}".strip()
     if not last:
         raise ValueError("Le nom du destinataire manque pour l'adresse postale.")
