@@ -28,8 +28,9 @@ from vault_share.adapters.sms import SmsSender
 from vault_share.api import openapi as doc
 from vault_share.api.params import PathId
 from vault_share.api.public import PublicSite
-from vault_share.api.resolver import NO_STORE, json_response, make_resolver
+from vault_share.api.resolver import NO_STORE, json_response, make_resolver, retry_headers
 from vault_share.errors import DomainError
+from vault_share.guard.attempts import WrongCode
 from vault_share.guard.secrets import Pepper
 from vault_share.invitations import emails, owner, pages, recipient, reminders
 from vault_share.invitations.delivery import Channels
@@ -280,19 +281,26 @@ def show(token: str) -> Any:
             "validation_error",
             *doc.PUBLIC_BODY,
         ],
-        ok=doc.Ok(202, "A 6-digit confirmation code was e-mailed to that address.", "EmailCodeSent", html=True),
+        ok=(
+            doc.Ok(202, "A 6-digit confirmation code was e-mailed to that address.", "EmailCodeSent"),
+            doc.Ok(
+                303,
+                "The same, for a browser (`Accept: text/html`): to the invitation's page, which now asks for both "
+                "codes (Post/Redirect/Get).",
+                headers=(("Location", "The invitation's page, relative to this URL: `../{token}`."),),
+            ),
+        ),
     ),
 )
 def confirm_email(token: str) -> Any:
-    email = site.field("email")
     try:
-        recipient.send_email_code(token, email, public)
-        if not site.wants_html():
-            return site.json(202, {"status": "sent"})
-        invitation = recipient.pending(token, invitations)
+        recipient.send_email_code(token, site.field("email"), public)
     except DomainError as exc:
-        return site.error(exc)
-    return site.page(202, pages.accept_form(invitation, False, email=str(email), token=token))
+        return refused(token, exc, at_email=True)
+    if site.wants_html():
+        # Post/Redirect/Get: the invitation's page now asks for both codes; reloading it sends nothing.
+        return site.see_other(f"../{token}")
+    return site.json(202, {"status": "sent"})
 
 
 @app.post(
@@ -312,6 +320,7 @@ def confirm_email(token: str) -> Any:
             "unauthorized",
             "account_mismatch",
             "wrong_code",
+            "email_not_required",
             "account_exists",
             "acceptance_in_progress",
             "person_not_found",
@@ -339,10 +348,23 @@ def accept(token: str) -> Any:
     try:
         answer = recipient.accept(token, submitted, app.current_event.headers.get("Authorization"), public)
     except DomainError as exc:
-        return site.error(exc)
+        return refused(token, exc)
     if site.wants_html():
         return site.page(200, pages.accepted(answer["vaultName"]))
     return site.json(200, {"vaultId": answer["vaultId"], "role": answer["role"]})
+
+
+def refused(token: str, exc: DomainError, at_email: bool = False) -> Response:
+    """A refused form: for a browser, the form again with the error while the invitation is
+    pending (one more read, on this path only); otherwise the error as JSON or as its page."""
+    if not site.wants_html() or exc.status not in pages.FORM_ERRORS:
+        return site.error(exc)
+    invitation = exc.item if isinstance(exc, WrongCode) else None
+    try:
+        invitation = invitation or recipient.pending(token, invitations)
+    except DomainError:
+        return site.error(exc)
+    return site.page(exc.status, pages.form_again(invitation, exc, token, at_email), headers=retry_headers(exc))
 
 
 # ---------------------------------------------------------------- scheduled work

@@ -46,6 +46,28 @@ class Outcome:
         return self.new is not None
 
 
+def update_request(
+    table: str,
+    key: dict[str, Any],
+    update: str,
+    condition: str,
+    values: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An UpdateItem under a condition, as UpdateItem and TransactWriteItems' `Update` both take it."""
+    request: dict[str, Any] = {
+        "TableName": table,
+        "Key": to_item(key),
+        "UpdateExpression": update,
+        "ConditionExpression": condition,
+    }
+    if values:
+        request["ExpressionAttributeValues"] = to_item(values)
+    if names:
+        request["ExpressionAttributeNames"] = names
+    return request
+
+
 def conditional_update(
     ddb: Any,
     table: str,
@@ -57,18 +79,8 @@ def conditional_update(
 ) -> Outcome:
     """One UpdateItem under a condition, returning the new item, or the item as it was when
     the condition failed (ReturnValuesOnConditionCheckFailure): never a second read."""
-    request: dict[str, Any] = {
-        "TableName": table,
-        "Key": to_item(key),
-        "UpdateExpression": update,
-        "ConditionExpression": condition,
-        "ReturnValues": "ALL_NEW",
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
-    if values:
-        request["ExpressionAttributeValues"] = to_item(values)
-    if names:
-        request["ExpressionAttributeNames"] = names
+    request = update_request(table, key, update, condition, values, names)
+    request.update(ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
     try:
         answer = ddb.update_item(**request)
     except ClientError as exc:

@@ -23,11 +23,13 @@ p{margin:.5rem 0}
 .alert{border-left:.3rem solid var(--bad);background:#fdecea;padding:.75rem;margin:1rem 0;border-radius:.25rem}
 .success{border-left:.3rem solid var(--ok);background:#e8f5e9;padding:.75rem;margin:1rem 0;border-radius:.25rem}
 label{display:block;font-weight:600;margin:1rem 0 .35rem}
-input{font:inherit;font-size:1.5rem;letter-spacing:.3em;width:100%;max-width:12rem;padding:.5rem .75rem;
- border:2px solid var(--muted);border-radius:.5rem}
+input{font:inherit;width:100%;max-width:24rem;padding:.5rem .75rem;border:2px solid var(--muted);border-radius:.5rem}
+input[inputmode=numeric]{font-size:1.5rem;letter-spacing:.3em;max-width:12rem}
 input[aria-invalid=true]{border-color:var(--bad)}
 button,.button{display:inline-block;font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;
  border-radius:.5rem;padding:.7rem 1.2rem;margin-top:1rem;text-decoration:none;cursor:pointer}
+button.secondary{color:var(--accent);background:#fff;border:2px solid var(--accent)}
+form.again{margin-top:1.5rem;padding-top:.5rem;border-top:1px solid var(--line)}
 :focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
 ul.files{list-style:none;padding:0;margin:1rem 0 0}
 ul.files li{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;justify-content:space-between;

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from vault_share.dynamo import Outcome, conditional_update, from_item, to_item
+from vault_share.dynamo import Outcome, conditional_update, from_item, to_item, update_request
 
 T = TypeVar("T")
 
@@ -36,6 +36,12 @@ class SharesStore(Generic[T]):
         return conditional_update(
             self._ddb, self._table, {"pk": pk}, update, condition, values, {"#status": "status", **names}
         )
+
+    def _update_request(
+        self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str
+    ) -> dict[str, Any]:
+        """The same change as a part of a transaction (TransactWriteItems' `Update`)."""
+        return update_request(self._table, {"pk": pk}, update, condition, values, {"#status": "status", **names})
 
     def _changed(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Changed[T]:
         outcome = self._change(pk, update, condition, values, **names)

@@ -3,7 +3,7 @@ through a model (pages and cursors themselves: vault_share.pagination)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -33,6 +33,16 @@ def _connection() -> Connection:
 def transaction() -> TransactWrite:
     """An all-or-nothing write of several items (DynamoDB TransactWriteItems)."""
     return TransactWrite(connection=_connection())
+
+
+def write_together(checks: Sequence[dict[str, Any]], updates: Sequence[dict[str, Any]]) -> None:
+    """One TransactWriteItems of prepared parts, the condition checks first, then the updates in
+    their order (so that a refusal's index names its part): PynamoDB's operation arguments
+    (`get_update_kwargs_from_instance`...) and those of a table it does not model alike.
+    TransactWriteError when it is cancelled."""
+    _connection().transact_write_items(
+        condition_check_items=checks, delete_items=[], put_items=[], update_items=updates
+    )
 
 
 class Gsi1(GlobalSecondaryIndex[Any]):

@@ -267,7 +267,10 @@ def test_bernard_accepts_the_letter_invitation_after_confirming_an_e_mail_addres
     expect(page.get_by_label(CODE_LABEL)).to_have_count(0)
     address = POSTAL_GUEST_EMAIL
     page.get_by_label("Votre adresse e-mail").fill(address)
-    assert_invitation_page(page, submit(page, "Recevoir le code"), 202)
+    # Post/Redirect/Get: the invitation's page again, now asking for both codes (a reload sends nothing).
+    assert_invitation_page(page, submit(page, "Recevoir le code"), 200)
+    assert page.url == url
+    expect(page.get_by_role("status")).to_have_text(f"Un code de confirmation a été envoyé à {address}.")
     screenshot(page, "invitation-letter-1-email-sent.png")
 
     # The confirmation code arrives by e-mail: six digits, not the validation code, no link.

@@ -120,7 +120,7 @@ def test_bernard_is_invited_by_letter_whose_pdf_the_outbox_serves(stack: Stack) 
     # The browser steps, as the pages post them: an e-mail address, then both codes and a password.
     assert POSTAL_GUEST_EMAIL in walk["accept_letter"].text and POSTAL_GUEST_PASSWORD in walk["accept_letter"].text
     asked = stack.client().post(f"{url}/email", body=urlencode({"email": POSTAL_GUEST_EMAIL}), headers=FORM)
-    assert asked.status == 202, asked.text
+    assert asked.status == 303, asked.text  # to the invitation's page, which asks for both codes
     emails = stack.client().get("/_local/outbox").json()["emails"]
     [confirmation] = [m for m in emails if POSTAL_GUEST_EMAIL in m["to"]]
     [email_code] = SIX_DIGITS.findall(confirmation["text"])

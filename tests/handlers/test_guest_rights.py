@@ -8,6 +8,7 @@ do (and for what guests may never do at all: links, persons, creating dossiers).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.client import BaseClient
+from pynamodb.exceptions import PutError
 from vault_share import ids
 from vault_share.errors import Conflict, NotFound, Unprocessable
 from vault_share.vault import models as m
@@ -52,7 +54,7 @@ class World:
         return f"/vaults/{self.vault_id}"
 
 
-# The person each test account is in the vault (admit_guest reads no person: any id of the shape).
+# The person each test account is, one per account (admit_guest links the person to the account).
 _PERSONS: dict[str, str] = {}
 
 
@@ -60,8 +62,28 @@ def person_of(user: User) -> str:
     return _PERSONS.setdefault(user.user_id, ids.new_id())
 
 
-def guest_of(user: User, first: str = "Alain", last: str = "Dupont") -> Guest:
-    return Guest(user.user_id, user.email, first, last, person_of(user))
+def guest_of(vault_id: str, user: User, first: str = "Alain", last: str = "Dupont") -> Guest:
+    """The account as a person of the vault, the person written on first use."""
+    person_id = person_of(user)
+    person = m.PersonItem(
+        m.vault_pk(vault_id),
+        m.person_sk(person_id),
+        person_id=person_id,
+        first_name=first,
+        last_name=last,
+        search_key=f"{first} {last}".lower(),
+        created_at="2026-12-01T00:00:00Z",
+        gsi1pk=m.persons_gsi1pk(vault_id),
+        gsi1sk=m.name_order(last, first, person_id),
+    )
+    with contextlib.suppress(PutError):  # written already
+        person.save(condition=m.PersonItem.pk.does_not_exist())
+    return Guest(user.user_id, user.email, first, last, person_id)
+
+
+def unwritten_guest(user: User) -> Guest:
+    """The account as a person the vault does not hold (for refusals decided before the person's part)."""
+    return Guest(user.user_id, user.email, "Alain", "Dupont", person_of(user))
 
 
 def document(client: Client, user: User, vault_id: str, dossier_id: str, content: bytes = b"%PDF-1.4") -> str:
@@ -87,8 +109,10 @@ def world(client: Client) -> World:
     links = f"/vaults/{vault_id}/dossiers/{granted}/links"
     link = client.ok("POST", links, {"documentIds": [documents[granted]]}, user=owner, expect=201)
     guest, other_guest = new_user("guest"), new_user("guest2")
-    home = admit_guest(vault_id, VAULT_NAME, guest_of(guest), [granted], WELCOME, owner.user_id)
-    other_home = admit_guest(vault_id, VAULT_NAME, guest_of(other_guest, "Jeanne", "Moreau"), [], None, owner.user_id)
+    home = admit_guest(vault_id, VAULT_NAME, guest_of(vault_id, guest), [granted], WELCOME, owner.user_id)
+    other_home = admit_guest(
+        vault_id, VAULT_NAME, guest_of(vault_id, other_guest, "Jeanne", "Moreau"), [], None, owner.user_id
+    )
     documents[home] = document(client, guest, vault_id, home)
     documents[other_home] = document(client, other_guest, vault_id, other_home)
     return World(
@@ -278,6 +302,17 @@ def test_admission_writes_home_member_and_grants(client: Client, world: World) -
     assert world.home == home_dossier_id(world.vault_id, person_of(world.guest))
     grants = m.GrantItem.query(m.vault_pk(world.vault_id), m.GrantItem.sk.startswith(f"GRANT#{world.guest.user_id}#"))
     assert [g.dossier_id for g in grants] == [world.granted]
+    person = m.PersonItem.get(m.vault_pk(world.vault_id), m.person_sk(person_of(world.guest)))
+    assert person.user_id == world.guest.user_id, "the person is linked to the account"
+
+
+def test_admitting_a_person_who_is_gone_writes_nothing(client: Client, world: World) -> None:
+    user, before = new_user("gone"), counts()
+    guest = Guest(user.user_id, user.email, "Paul", "Martin", ids.new_id())
+    with pytest.raises(NotFound) as refused:
+        admit_guest(world.vault_id, VAULT_NAME, guest, [world.granted], WELCOME, "o")
+    assert refused.value.code == "person_not_found"
+    assert counts() == before
 
 
 def test_a_retry_after_success_changes_nothing_and_answers_the_same_home(client: Client, world: World) -> None:
@@ -288,7 +323,7 @@ def test_a_retry_after_success_changes_nothing_and_answers_the_same_home(client:
     ]
     before, table_before = raw_items(world.vault_id, keys), counts()
     again = admit_guest(
-        world.vault_id, VAULT_NAME, guest_of(world.guest), [world.granted], WELCOME, world.owner.user_id
+        world.vault_id, VAULT_NAME, guest_of(world.vault_id, world.guest), [world.granted], WELCOME, world.owner.user_id
     )
     assert again == world.home
     assert raw_items(world.vault_id, keys) == before
@@ -297,9 +332,16 @@ def test_a_retry_after_success_changes_nothing_and_answers_the_same_home(client:
 
 def test_a_later_admission_adds_grants_and_keeps_the_home_page(client: Client, world: World) -> None:
     user = new_user("later")
-    first = admit_guest(world.vault_id, VAULT_NAME, guest_of(user, "Paul", "Martin"), [], "Premier mot", "o")
+    first = admit_guest(
+        world.vault_id, VAULT_NAME, guest_of(world.vault_id, user, "Paul", "Martin"), [], "Premier mot", "o"
+    )
     second = admit_guest(
-        world.vault_id, VAULT_NAME, guest_of(user, "Paul", "Martin"), [world.granted, world.granted], "Autre mot", "o"
+        world.vault_id,
+        VAULT_NAME,
+        guest_of(world.vault_id, user, "Paul", "Martin"),
+        [world.granted, world.granted],
+        "Autre mot",
+        "o",
     )
     assert second == first
     page = client.ok("GET", f"{world.base}/home", user=user)
@@ -320,10 +362,11 @@ def test_admission_refuses_what_is_not_this_vaults_to_share(client: Client, worl
         "an unknown dossier": ids.new_id(),
         "a malformed id": "DOSSIER#x",
     }[invited]
-    before = shares_and_vault()
     user = new_user("refused")
+    guest = guest_of(world.vault_id, user)
+    before = shares_and_vault()
     with pytest.raises(NotFound) as refused:
-        admit_guest(world.vault_id, VAULT_NAME, guest_of(user), [world.granted, dossier_id], WELCOME, "o")
+        admit_guest(world.vault_id, VAULT_NAME, guest, [world.granted, dossier_id], WELCOME, "o")
     assert refused.value.code == "dossier_not_found"
     assert shares_and_vault() == before  # no home page, no member, no grant
     assert raw_items(world.vault_id, [m.member_sk(user.user_id)]) == [None]
@@ -333,10 +376,11 @@ def test_admission_refuses_what_is_not_this_vaults_to_share(client: Client, worl
 def test_admission_never_lowers_an_owner_or_a_member(client: Client, world: World) -> None:
     member = new_user("member")
     add_member(world.vault_id, member, "member", VAULT_NAME)
+    guests = [guest_of(world.vault_id, user) for user in (world.owner, member)]
     before = shares_and_vault()
-    for user in (world.owner, member):
+    for guest in guests:
         with pytest.raises(Conflict) as refused:
-            admit_guest(world.vault_id, VAULT_NAME, guest_of(user), [world.granted], WELCOME, world.owner.user_id)
+            admit_guest(world.vault_id, VAULT_NAME, guest, [world.granted], WELCOME, world.owner.user_id)
         assert refused.value.code == "already_member"
     assert shares_and_vault() == before
     assert client.ok("GET", f"{world.base}/home", user=member)["homeDossierId"] is None
@@ -347,13 +391,18 @@ def test_admission_never_lowers_an_owner_or_a_member(client: Client, world: Worl
 def test_admission_takes_at_most_what_one_transaction_holds(world: World, writes_nothing: None) -> None:
     too_many = [ids.new_id() for _ in range(MAX_DOSSIERS + 1)]
     with pytest.raises(Unprocessable) as refused:
-        admit_guest(world.vault_id, VAULT_NAME, guest_of(new_user("many")), too_many, None, "o")
+        admit_guest(world.vault_id, VAULT_NAME, unwritten_guest(new_user("many")), too_many, None, "o")
     assert refused.value.code == "too_many_dossiers"
 
 
 def test_the_guests_own_home_among_the_invited_dossiers_is_ignored(world: World) -> None:
     again = admit_guest(
-        world.vault_id, VAULT_NAME, guest_of(world.guest), [world.home, world.granted], WELCOME, world.owner.user_id
+        world.vault_id,
+        VAULT_NAME,
+        guest_of(world.vault_id, world.guest),
+        [world.home, world.granted],
+        WELCOME,
+        world.owner.user_id,
     )
     assert again == world.home
 
@@ -383,7 +432,7 @@ def test_admission_never_overwrites_another_item_under_the_home_id(world: World,
     try:
         before = raw_items(world.vault_id, [m.dossier_sk(home_id), m.member_sk(user.user_id)])
         with pytest.raises(Conflict) as refused:
-            admit_guest(world.vault_id, VAULT_NAME, guest_of(user), [world.granted], WELCOME, "o")
+            admit_guest(world.vault_id, VAULT_NAME, unwritten_guest(user), [world.granted], WELCOME, "o")
         assert refused.value.code == "home_conflict"
         assert raw_items(world.vault_id, [m.dossier_sk(home_id), m.member_sk(user.user_id)]) == before
     finally:
@@ -399,7 +448,7 @@ def test_an_admission_is_one_request(world: World, monkeypatch: pytest.MonkeyPat
         made.append(operation)
         return original(client, operation, params)
 
+    guest = guest_of(world.vault_id, new_user("counted"))
     monkeypatch.setattr(BaseClient, "_make_api_call", spy)
-    user = new_user("counted")
-    admit_guest(world.vault_id, VAULT_NAME, guest_of(user), [world.granted, world.public], WELCOME, "o")
+    admit_guest(world.vault_id, VAULT_NAME, guest, [world.granted, world.public], WELCOME, "o")
     assert made == ["TransactWriteItems"]

@@ -24,6 +24,7 @@ from vault_share import clock
 from vault_share.adapters.sealer import Sealer
 from vault_share.guard import secrets
 from vault_share.guard.secrets import Pepper
+from vault_share.invitations import codes
 from vault_share.invitations.delivery import Secrets, seal
 from vault_share.invitations.store import Invitation, InvitationStore, invitation_pk
 
@@ -71,6 +72,8 @@ def invite(api: Api, owner: User, *, email: str | None = None, postal: bool = Fa
         vault_name="GARAGE AUTO",
         person_id=person.json()["personId"],
         person_name="DUPONT Alain",
+        person_first_name="Alain",
+        person_last_name="DUPONT",
         dossier_ids=[dossier_id],
         home_dossier_id="",
         status="pending",
@@ -81,7 +84,7 @@ def invite(api: Api, owner: User, *, email: str | None = None, postal: bool = Fa
         creator_email=owner.email,
         created_at=clock.iso(now),
         expires_at=clock.iso(now + timedelta(days=30)),
-        code_mac=secrets.code_mac(pepper, hashed, code),
+        code_mac=secrets.code_mac(pepper, hashed, codes.at_invitation("postal" if postal else "email", None, code)),
         sealed="",
         email=None if postal else (email or f"alain.{uuid.uuid4().hex[:8]}@example.fr"),
         postal_address={"line1": "12 rue des Lilas", "postalCode": "75020", "city": "Paris", "country": "France"}
@@ -152,9 +155,25 @@ def test_accepting_creates_the_account_and_the_guest_can_sign_in(api: Api, aws: 
     assert invited.item().state() == "accepted"
     tokens = sign_in(aws, str(invited.invitation.email), PASSWORD)
     assert tokens["AuthenticationResult"]["IdToken"]
+    person = call(
+        api, "GET", f"/vaults/{invited.invitation.vault_id}/persons/{invited.invitation.person_id}", user=owner
+    )
+    assert person.json()["access"] == {"role": "guest", "userId": invited.item().accepted_by}, (
+        "the owner sees the access"
+    )
     again = call(api, "POST", invited.path, {"code": invited.code, "password": PASSWORD})
     assert (again.status, again.json()["error"]) == (410, "invitation_accepted")
     assert call(api, "GET", invited.path).status == 410
+
+
+def test_an_e_mail_code_where_none_was_asked_is_not_judged(api: Api, owner: User) -> None:
+    invited = invite(api, owner)
+    extra = {"code": invited.code, "password": PASSWORD, "email": invited.invitation.email, "emailCode": "123456"}
+    answer = call(api, "POST", invited.path, extra)
+    assert (answer.status, answer.json()["error"]) == (409, "email_not_required")
+    after = invited.item()
+    assert (after.state(), after.failed_attempts) == ("pending", 0)
+    assert call(api, "POST", invited.path, {"code": invited.code, "password": PASSWORD}).status == 200
 
 
 def test_an_existing_account_is_never_given_a_password(api: Api, aws: Aws, owner: User) -> None:
@@ -242,7 +261,8 @@ def test_the_letter_path_confirms_an_e_mail_address_first(api: Api, aws: Aws, ow
     invited = invite(api, owner, postal=True)
     assert call(api, "GET", invited.path).json()["emailRequired"] is True
     without = call(api, "POST", invited.path, {"code": invited.code, "password": PASSWORD})
-    assert without.status == 400
+    assert (without.status, without.json()["error"]) == (400, "invalid_email_code")
+    assert invited.item().failed_attempts == 0, "a code without its e-mail code is not judged"
     address = f"alain.{uuid.uuid4().hex[:8]}@example.fr"
     sent = ses_backends[ACCOUNT][REGION].sent_messages
     before = len(sent)
@@ -256,6 +276,8 @@ def test_the_letter_path_confirms_an_e_mail_address_first(api: Api, aws: Aws, ow
     alone = call(api, "POST", invited.path, {"code": invited.code, "password": PASSWORD, "email": address,
                                               "emailCode": wrong(email_code)})  # fmt: skip
     assert (alone.status, alone.json()["attemptsLeft"]) == (403, 4)
+    still = call(api, "POST", invited.path, {"code": invited.code, "password": PASSWORD})
+    assert (still.status, invited.item().failed_attempts) == (400, 1), "nor judged once an address is given"
     accepted = call(api, "POST", invited.path, {"code": invited.code, "password": PASSWORD, "email": address,
                                                  "emailCode": email_code})  # fmt: skip
     assert accepted.status == 200, accepted.body
@@ -274,14 +296,17 @@ class _Form(HTMLParser):
             self.actions.append(dict(attrs).get("action"))
 
 
-def form_target(page_path: str, page: str) -> str:
-    """The path a browser posts the page's form to; the page served at `page_path` behind a stage
-    prefix, as API Gateway serves it (the form's action must be relative to work there too)."""
+def resolved(page_path: str, reference: str) -> str:
+    """The path a browser goes to from the page served at `page_path` behind a stage prefix, as
+    API Gateway serves it (forms' actions and redirects must be relative to work there too)."""
+    return urlsplit(urljoin(f"https://api.example/v1{page_path}", reference)).path.removeprefix("/v1")
+
+
+def form_targets(page_path: str, page: str) -> list[str]:
+    """Where a browser posts each of the page's forms."""
     parser = _Form()
     parser.feed(page)
-    [action] = parser.actions
-    base = f"https://api.example/v1{page_path}"
-    return urlsplit(urljoin(base, action or "")).path.removeprefix("/v1")
+    return [resolved(page_path, action or "") for action in parser.actions]
 
 
 def test_the_letter_path_in_a_browser_posts_each_form_where_it_belongs(api: Api, aws: Aws, owner: User) -> None:
@@ -291,20 +316,51 @@ def test_the_letter_path_in_a_browser_posts_each_form_where_it_belongs(api: Api,
     html = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
     first = call(api, "GET", invited.path, headers={"Accept": "text/html"})
     assert first.status == 200
-    email_path = form_target(invited.path, first.body)
+    [email_path] = form_targets(invited.path, first.body)
     assert email_path == f"{invited.path}/email"
     address = f"alain.{uuid.uuid4().hex[:8]}@example.fr"
     sent = ses_backends[ACCOUNT][REGION].sent_messages
     before = len(sent)
     asked = call(api, "POST", email_path, raw_body=urlencode({"email": address}).encode(), headers=html)
-    assert asked.status == 202, asked.body
+    assert asked.status == 303, asked.body  # Post/Redirect/Get: reloading the page sends no other code
+    assert resolved(email_path, asked.headers["Location"]) == invited.path
     [message] = [parse_raw_email(m.raw_data, list(m.destinations or [])) for m in sent[before:]]
     [email_code] = re.findall(r"\b[0-9]{6}\b", message["text"])
-    accept_path = form_target(email_path, asked.body)
-    assert accept_path == invited.path, "the codes must be posted to the invitation"
+    codes_page = call(api, "GET", invited.path, headers={"Accept": "text/html"})
+    assert f"Un code de confirmation a été envoyé à {address}." in codes_page.body
+    accept_path, again_path = form_targets(invited.path, codes_page.body)
+    assert (accept_path, again_path) == (invited.path, email_path), "codes to the invitation, a new address to /email"
     fields = {"code": invited.code, "email": address, "emailCode": email_code, "password": PASSWORD}
     accepted = call(api, "POST", accept_path, raw_body=urlencode(fields).encode(), headers=html)
     assert accepted.status == 200, accepted.body
     assert "Invitation acceptée" in accepted.body
     assert len(sent) == before + 1, "one confirmation code, e-mailed once"
     sign_in(aws, address, PASSWORD)
+
+
+def test_a_browsers_refused_form_comes_back_with_its_error(api: Api, owner: User) -> None:
+    """Without JavaScript, a refused form is the form again, the error above it, its actions
+    still where they belong; nothing is counted or sent."""
+    html = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+
+    def post(path: str, fields: dict[str, str]) -> Any:
+        return call(api, "POST", path, raw_body=urlencode(fields).encode(), headers=html)
+
+    invited = invite(api, owner)
+    weak = post(invited.path, {"code": invited.code, "password": "court"})
+    assert weak.status == 422 and 'role="alert"' in weak.body and "Mot de passe trop faible" in weak.body
+    assert form_targets(invited.path, weak.body) == [invited.path]
+    assert invited.item().failed_attempts == 0
+
+    letter = invite(api, owner, postal=True)
+    email_path = f"{letter.path}/email"
+    bad = post(email_path, {"email": "pas-une-adresse"})
+    assert bad.status == 422 and "Adresse e-mail invalide." in bad.body
+    assert form_targets(email_path, bad.body) == [email_path]
+    assert "confirmEmail" not in letter.item().extra, "nothing sent"
+    address = f"alain.{uuid.uuid4().hex[:8]}@example.fr"
+    for _ in range(3):
+        assert post(email_path, {"email": address}).status == 303
+    more = post(email_path, {"email": address})
+    assert more.status == 409 and "Trop de codes envoyés" in more.body
+    assert form_targets(email_path, more.body) == [letter.path, email_path], "the codes can still be given"

@@ -225,6 +225,15 @@ class Ok:
         self.status, self.meaning, self.schema, self.html, self.headers = status, meaning, schema, html, headers
 
 
+def _successes(ok: Ok | tuple[Ok, ...], head: bool) -> dict[int, Any]:
+    """A route's successes: one, or several (a program's JSON and a browser's redirect, say)."""
+    return {
+        status: answer
+        for each in (ok if isinstance(ok, tuple) else (ok,))
+        for status, answer in _success(each, head).items()
+    }
+
+
 def _success(ok: Ok, head: bool) -> dict[int, Any]:
     answer: dict[str, Any] = {"description": ok.meaning, "content": {}}
     if ok.schema and not head:
@@ -245,7 +254,7 @@ def _doc(
     *,
     summary: str,
     tag: str,
-    ok: Ok,
+    ok: Ok | tuple[Ok, ...],
     errors: Iterable[str],
     operation_id: str,
     description: str | None,
@@ -256,7 +265,7 @@ def _doc(
     request_body: dict[str, Any] | None,
 ) -> dict[str, Any]:
     # Any route may be throttled, and any may meet AWS failing (api.resolver: 503).
-    answers = {**_success(ok, head), **_errors([*errors, "too_many_requests", "unavailable"], html and not head)}
+    answers = {**_successes(ok, head), **_errors([*errors, "too_many_requests", "unavailable"], html and not head)}
     if head:
         answers = _head(answers)
     extensions: dict[str, Any] = {}
@@ -285,7 +294,7 @@ def owner(
     summary: str,
     *,
     tag: str,
-    ok: Ok,
+    ok: Ok | tuple[Ok, ...],
     errors: Iterable[str] = (),
     operation_id: str,
     description: str | None = None,
@@ -311,7 +320,7 @@ def public(
     summary: str,
     *,
     tag: str,
-    ok: Ok,
+    ok: Ok | tuple[Ok, ...],
     errors: Iterable[str] = (),
     operation_id: str,
     description: str | None = None,

@@ -93,6 +93,10 @@ class PublicSite:
     def redirect(self, location: str) -> Response:
         return Response(status_code=302, headers={**SECURITY_HEADERS, "Location": location}, body="")
 
+    def see_other(self, location: str) -> Response:
+        """303 after a form's POST: the browser GETs `location` (relative to the request's URL)."""
+        return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": location}, body="")
+
     def error(self, exc: DomainError) -> Response:
         """JSON for programs, a page for people; same status either way."""
         if self.wants_html():

@@ -66,8 +66,17 @@ class Judged:
 
 
 def attempt(
-    ddb: Any, table: str, key: dict[str, Any], guard: Guard, mac: str, now: str, on_success: dict[str, Any]
+    ddb: Any,
+    table: str,
+    key: dict[str, Any],
+    guard: Guard,
+    mac: str,
+    now: str,
+    on_success: dict[str, Any],
+    also: tuple[str, dict[str, Any]] | None = None,
 ) -> Judged:
+    """`also`: a further condition (and its values) without which the attempt is refused
+    unjudged, as a closed item is: what the item must be for this form of the code to apply."""
     names = {"#status": "status", "#mac": mac}
     values: dict[str, Any] = {
         ":open": guard.open,
@@ -76,6 +85,10 @@ def attempt(
         ":max": MAX_ATTEMPTS,
         ":partition": guard.expiry_partition,
     }
+    condition = "#status = :open AND expiresAt > :now AND failedAttempts < :max"
+    if also is not None:
+        condition = f"{condition} AND ({also[0]})"
+        values.update(also[1])
     sets = [
         "#status = if_not_exists(rightCode.#mac.#status, :open)",
         "failedAttempts = failedAttempts + if_not_exists(rightCode.#mac.missed, :one)",
@@ -89,7 +102,7 @@ def attempt(
         table,
         key,
         "SET " + ", ".join(sets),
-        "#status = :open AND expiresAt > :now AND failedAttempts < :max",
+        condition,
         values,
         names,
     )

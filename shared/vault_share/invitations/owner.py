@@ -20,9 +20,15 @@ from vault_share.dynamo import conditional_update, to_item
 from vault_share.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from vault_share.guard import secrets as guard_secrets
 from vault_share.idempotency import Idempotent, Scope
-from vault_share.invitations import delivery, emails, schedule
+from vault_share.invitations import codes, delivery, emails, schedule
 from vault_share.invitations.delivery import Channels, Secrets
-from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, PartRefused, invitation_pk
+from vault_share.invitations.store import (
+    RETENTION_SECONDS,
+    Invitation,
+    InvitationStore,
+    PartRefused,
+    invitation_pk,
+)
 from vault_share.schemas import ApiModel, Code, Message
 from vault_share.settings import get_settings
 from vault_share.vault import guests, service
@@ -250,6 +256,8 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         vault_name=invitee.member.vault_name,
         person_id=person.person_id,
         person_name=_person_name(person),
+        person_first_name=person.first_name,
+        person_last_name=person.last_name,
         dossier_ids=list(body.dossier_ids),
         home_dossier_id=home.dossier_id,
         status=status,
@@ -260,7 +268,9 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         creator_email=caller.email,
         created_at=now,
         expires_at=clock.iso(expires),
-        code_mac=guard_secrets.code_mac(inviting.pepper(), hashed, secrets.code),
+        code_mac=guard_secrets.code_mac(
+            inviting.pepper(), hashed, codes.at_invitation(link, person.email, secrets.code)
+        ),
         sealed=delivery.seal(inviting.sealer, request.vault_id, invitation_id, secrets),
         email=person.email,
         mobile=person.mobile,
@@ -423,7 +433,6 @@ def grant_access(
     home_dossier_id = admit_guest(
         vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
     )
-    service.link_account(vault_id, person.person_id, profile.user_id)
     now = clock.now()
     access_id = ids.new_id()
     item = {

@@ -32,44 +32,51 @@ def _code_field(name: str, label: str, help_text: str, error: str | None) -> str
 
 
 def accept_form(
-    invitation: Invitation, account_exists: bool, error: str | None = None, email: str | None = None, token: str = ""
+    invitation: Invitation, account_exists: bool, error: str | None = None, token: str = "", at_email: bool = False
 ) -> str:
-    """The page of a pending invitation: what the person must give to accept it. With `token`,
-    the letter path first asks for an e-mail address (the form posts to `<token>/email`,
-    relative to `/invite/<token>`). With `email` and `token`, the page is the answer of
-    `<token>/email`: its form posts the codes one level up, to the invitation (relative links
-    keep the stage prefix of the deployed API)."""
+    """The page of a pending invitation: what the person must give to accept it. Invited by letter
+    with no e-mail on file, it first asks for an address (posted to `<token>/email`), then for both
+    codes, with a way to have the code sent again. `at_email`: the page answers `<token>/email`
+    (forms' actions are relative, so that they keep the stage prefix of the deployed API)."""
     heading = f"<h1>{e(invitation.vault_name)} vous invite dans son coffre</h1>"
     expires = date_time_fr(clock.parse_iso(invitation.expires_at))
     intro = f"<p>Invitation valable jusqu'au {e(expires)}.</p>"
     comment = f'<p class="blockquote">{e(invitation.comment)}</p>' if invitation.comment else ""
     alert = f'<div class="alert" role="alert" id="form-error">{e(error)}</div>' if error else ""
+    top = f"{heading}{intro}{comment}{alert}"
     if account_exists:
         return (
-            f"{heading}{intro}{comment}{alert}"
-            "<p>Un compte vault-share existe déjà pour votre adresse e-mail. Connectez-vous à votre compte, "
+            f"{top}<p>Un compte vault-share existe déjà pour votre adresse e-mail. Connectez-vous à votre compte, "
             "puis acceptez l'invitation avec le code de validation : votre mot de passe ne change pas.</p>"
         )
-    if token and invitation.email_required and not (email or invitation.extra.get("confirmEmail")):
-        email_action = f"{token}/email"
+    email_action = "email" if at_email else f"{token}/email"
+    address = str(invitation.extra.get("confirmEmail") or "")
+    if invitation.email_required and not address:
         return (
-            f"{heading}{intro}{comment}{alert}"
-            f'<form method="post" action="{e(email_action)}">'
+            f'{top}<form method="post" action="{e(email_action)}">'
             '<label for="email">Votre adresse e-mail</label>'
             '<p class="muted" id="email-help">Un code de confirmation à 6 chiffres vous y sera envoyé.</p>'
             '<input id="email" name="email" type="email" autocomplete="email" required '
             'aria-describedby="email-help">'
             '<div><button type="submit">Recevoir le code</button></div></form>'
         )
-    email_fields = ""
+    sent = email_fields = send_again = ""
     if invitation.email_required:
-        address = email or str(invitation.extra.get("confirmEmail", ""))
+        sent = f'<div class="success" role="status">Un code de confirmation a été envoyé à {e(address)}.</div>'
         email_fields = f'<input type="hidden" name="email" value="{e(address)}">' + _code_field(
             "emailCode", "Code reçu par e-mail", f"Envoyé à {address}.", error
         )
-    action = f' action="../{e(token)}"' if email and token else ""
+        send_again = (
+            f'<form method="post" action="{e(email_action)}" class="again">'
+            '<label for="new-email">Pas reçu, ou une autre adresse ?</label>'
+            '<p class="muted" id="new-email-help">Un nouveau code y sera envoyé ; le précédent ne vaudra plus.</p>'
+            f'<input id="new-email" name="email" type="email" autocomplete="email" required value="{e(address)}" '
+            'aria-describedby="new-email-help">'
+            '<div><button type="submit" class="secondary">Renvoyer un code</button></div></form>'
+        )
+    action = f' action="../{e(token)}"' if at_email else ""
     return (
-        f"{heading}{intro}{comment}{alert}"
+        f"{top}{sent}"
         f'<form method="post"{action}>'
         + _code_field(
             "code",
@@ -83,8 +90,21 @@ def accept_form(
         "Au moins 10 caractères, dont une majuscule, une minuscule et un chiffre.</p>"
         '<input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required '
         'aria-describedby="password-help">'
-        '<div><button type="submit">Accepter l\'invitation</button></div></form>'
+        '<div><button type="submit">Accepter l\'invitation</button></div></form>' + send_again
     )
+
+
+# What a form can be refused for, shown above the form again (anything else is an error page).
+FORM_ERRORS = frozenset({400, 403, 409, 422})
+
+
+def form_again(invitation: Invitation, exc: DomainError, token: str, at_email: bool = False) -> str:
+    """The form of a pending invitation refused for what was typed: the error above it."""
+    if isinstance(exc, WrongCode):
+        message = f"Code incorrect. Il vous reste {exc.extra['attemptsLeft']} essai(s)."
+    else:
+        message = exc.message
+    return accept_form(invitation, exc.code == "account_exists", message, token=token, at_email=at_email)
 
 
 def accepted(vault_name: str) -> str:
@@ -109,8 +129,6 @@ def not_found() -> str:
 
 
 def error_page(exc: DomainError) -> str:
-    if isinstance(exc, WrongCode):
-        return accept_form(exc.item, False, f"Code incorrect. Il vous reste {exc.extra['attemptsLeft']} essai(s).")
     if isinstance(exc, Gone) and "status" in exc.extra:
         return gone(exc.extra["status"])
     if exc.status == 404:

@@ -1,21 +1,25 @@
 """The invited person's use cases: view the invitation (read-only), confirm an e-mail address
 (letter path), accept with the validation code.
 
-Acceptance, in an order that burns nothing and leaves no half account:
-1. everything that can be refused without judging the code is checked first (the invitation is
-   pending, the account question, the password policy, the bearer token of an existing account);
-2. the code is judged by the one conditional write (vault_share.guard): the right one moves the
-   invitation to `accepting`;
-3. the account is made (Cognito) and the guest admitted (vault table), both idempotent;
-4. `finish` writes it accepted. If 3 fails, `reopen` puts it back to pending: the same request,
-   retried, succeeds. An acceptance left `accepting` by a crash is reopened by the next request
-   after ACCEPTING_STALE_SECONDS.
+Acceptance, in an order that burns nothing and leaves no half account, in at most five AWS
+requests for a new account (two with a signed-in one) and one for a wrong code:
+1. what can be refused without reading anything is checked first: the shape of the token and
+   codes, the bearer token of an existing account, the new password against the pool's policy;
+2. the code is judged by the one conditional write (vault_share.guard), keyed by the token's
+   hash and formed from what was submitted (vault_share.invitations.codes): the right one moves
+   the invitation to `accepting` and returns it;
+3. the account is made (Cognito, idempotent; `account_exists` when the address has another one,
+   `account_mismatch` when the signed-in account is not the invited address);
+4. the guest is admitted (vault table) in the transaction that writes the invitation accepted.
+If 3 or 4 fails, `reopen` puts it back to pending: the same request, retried, succeeds. An
+acceptance left `accepting` by a crash is reopened by the next request after
+ACCEPTING_STALE_SECONDS.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -40,6 +44,7 @@ from vault_share.errors import (
 )
 from vault_share.guard import secrets
 from vault_share.guard.attempts import WrongCode
+from vault_share.invitations import codes
 from vault_share.invitations.delivery import unseal
 from vault_share.invitations.store import (
     ACCEPTING_STALE_SECONDS,
@@ -48,8 +53,7 @@ from vault_share.invitations.store import (
     InvitationStore,
     invitation_pk,
 )
-from vault_share.vault.guests import Guest, admit_guest
-from vault_share.vault.service import get_person
+from vault_share.vault.guests import Guest, TogetherRefused, admit_guest
 
 logger = Logger(child=True)
 _CODE = re.compile(r"[0-9]{6}")
@@ -75,8 +79,8 @@ class Accounts(Protocol):
     def check_password(self, password: str) -> None: ...
 
 
-# (invitation, user id, e-mail) -> the guest's home dossier id (vault_share.vault.guests).
-Admit = Callable[[Invitation, str, str], str]
+# (invitation, user id, e-mail, updates written with it) -> the guest's home dossier id (vault_share.vault.guests).
+Admit = Callable[[Invitation, str, str, Sequence[dict[str, Any]]], str]
 # (invitation, address, confirmation code) -> the e-mail that carries the code (no link).
 ConfirmationEmail = Callable[[Invitation, str, str], Email]
 
@@ -95,20 +99,25 @@ class Recipient:
     confirmation_email: ConfirmationEmail
 
 
-def admit(invitation: Invitation, user_id: str, email: str) -> str:
+def admit(invitation: Invitation, user_id: str, email: str, together: Sequence[dict[str, Any]] = ()) -> str:
     """The accepted guest into the vault (vault_share.vault.guests): the person's home page (the one
-    the invitation made), membership, the invited dossiers. Idempotent, so a retried acceptance
-    admits nothing twice."""
-    person = get_person(invitation.vault_id, invitation.person_id)
-    guest = Guest(user_id, email, person.first_name, person.last_name, person.person_id)
-    return admit_guest(
-        invitation.vault_id,
-        invitation.vault_name,
-        guest,
-        invitation.dossier_ids,
-        invitation.welcome,
-        invitation.created_by,
-    )
+    the invitation made), membership, the invited dossiers, the person linked to the account, and
+    `together` (the invitation's "accepted") in the same transaction. Idempotent, so a retried
+    acceptance admits nothing twice."""
+    guest = Guest(user_id, email, invitation.person_first_name, invitation.person_last_name, invitation.person_id)
+    try:
+        return admit_guest(
+            invitation.vault_id,
+            invitation.vault_name,
+            guest,
+            invitation.dossier_ids,
+            invitation.welcome,
+            invitation.created_by,
+            together,
+        )
+    except TogetherRefused:
+        # Not `accepting` at this moment any more: another request reopened it as stale.
+        raise Conflict("Une acceptation de cette invitation est en cours.", code="acceptance_in_progress") from None
 
 
 def invitation_not_found() -> NotFound:
@@ -174,7 +183,7 @@ def send_email_code(token: str, email: Any, recipient: Recipient) -> None:
     address = _address(email)
     validation_code = unseal(recipient.sealer, invitation).code
     email_code = secrets.new_code()
-    mac = _mac(recipient, token, _combined(validation_code, email_code, address))
+    mac = _mac(recipient, token, codes.with_email(validation_code, email_code, address))
     changed = recipient.invitations.guard_email(invitation.pk, mac, address, clock.iso(clock.now()))
     if not changed.applied:
         current = changed.item
@@ -193,10 +202,6 @@ def _address(email: Any) -> str:
         raise Unprocessable("Adresse e-mail invalide.", code="validation_error", fields=[{"field": "email"}]) from None
 
 
-def _combined(validation_code: str, email_code: str, address: str) -> str:
-    return f"{validation_code}:{email_code}:{address}"
-
-
 def _mac(recipient: Recipient, token: str, secret: str) -> str:
     return secrets.code_mac(recipient.pepper(), secrets.token_hash(token), secret)
 
@@ -213,19 +218,24 @@ class Submitted:
 
 
 def accept(token: str, submitted: Submitted, authorization: str | None, recipient: Recipient) -> dict[str, str]:
-    invitation = pending(token, recipient.invitations)
+    if not secrets.plausible_token(token):
+        raise invitation_not_found()
     if not isinstance(submitted.code, str) or not _CODE.fullmatch(submitted.code):
         raise BadRequest("Le code doit comporter exactement 6 chiffres.", code="invalid_code")
-    secret, address = _secret_and_address(invitation, submitted)
-    user_id, password = _who(invitation, address, submitted, authorization, recipient)
+    secret, given_address = _secret(submitted)
+    claims = _signed_in(authorization, submitted, recipient)
+    password = None if claims is not None else _new_password(submitted, recipient)
+    pk = invitation_pk(secrets.token_hash(token))
     mac = _mac(recipient, token, secret)
-    now = clock.iso(clock.now())
-    verdict, judged = recipient.invitations.accept(invitation.pk, mac, now)
+    with_email = given_address is not None
+    verdict, judged = recipient.invitations.accept(pk, mac, clock.iso(clock.now()), with_email=with_email)
     if verdict == "refused" and judged is not None and _stale(judged):
         recipient.invitations.reopen(judged.pk, str(judged.accepted_at))
-        verdict, judged = recipient.invitations.accept(invitation.pk, mac, clock.iso(clock.now()))
+        verdict, judged = recipient.invitations.accept(pk, mac, clock.iso(clock.now()), with_email=with_email)
     if judged is None:
         raise invitation_not_found()
+    if verdict == "refused" and judged.state(clock.iso(clock.now())) == INVITATION.open:
+        raise _wrong_form(judged)  # refused unjudged, though open: nothing was counted
     if verdict == "wrong":
         raise WrongCode(judged, judged.failed_attempts)
     if verdict != "won":
@@ -233,11 +243,14 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
         if status == INVITATION.success:
             raise Conflict("Une acceptation de cette invitation est en cours.", code="acceptance_in_progress")
         raise invitation_gone(status)
+    # The MAC covered the address given on the letter path: it is the one the code was sent to.
+    address = given_address or str(judged.email)
     accepted_at = str(judged.accepted_at)
     try:
-        if user_id is None:
-            user_id = recipient.accounts.create(address, str(password), invitation_id=judged.invitation_id).user_id
-        recipient.admit(judged, user_id, address)
+        user_id = _account(judged, address, claims, password, recipient)
+        recipient.admit(
+            judged, user_id, address, [recipient.invitations.finish_request(judged.pk, accepted_at, user_id)]
+        )
     except DomainError:
         recipient.invitations.reopen(judged.pk, accepted_at)
         raise
@@ -245,46 +258,58 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
         logger.warning("acceptance reopened", extra={"error_type": type(exc).__name__})
         recipient.invitations.reopen(judged.pk, accepted_at)
         raise Unavailable() from None
-    recipient.invitations.finish(judged.pk, accepted_at, user_id)
     observability.invitation_accepted()
     return {"vaultId": judged.vault_id, "vaultName": judged.vault_name, "role": "guest"}
 
 
-def _secret_and_address(invitation: Invitation, submitted: Submitted) -> tuple[str, str]:
-    """What the judged MAC covers, and the address of the guest's account."""
-    if not invitation.email_required:
-        return submitted.code, str(invitation.email)
+def _secret(submitted: Submitted) -> tuple[str, str | None]:
+    """What the judged MAC covers (vault_share.invitations.codes), and the address given with an
+    e-mail code (letter path)."""
+    if submitted.email_code is None and submitted.email is None:
+        return codes.validation_code(submitted.code), None
     if not isinstance(submitted.email_code, str) or not _CODE.fullmatch(submitted.email_code):
         raise BadRequest("Le code reçu par e-mail doit comporter exactement 6 chiffres.", code="invalid_email_code")
     address = _address(submitted.email)
-    return _combined(submitted.code, submitted.email_code, address), address
+    return codes.with_email(submitted.code, submitted.email_code, address), address
 
 
-def _who(
-    invitation: Invitation, address: str, submitted: Submitted, authorization: str | None, recipient: Recipient
-) -> tuple[str | None, str | None]:
-    """(the existing account's user id, None) when signed in; (None, the new password) otherwise.
+def _wrong_form(invitation: Invitation) -> DomainError:
+    if invitation.email_required:
+        return BadRequest("Le code reçu par e-mail doit comporter exactement 6 chiffres.", code="invalid_email_code")
+    return Conflict("Cette invitation n'attend pas d'adresse e-mail.", code="email_not_required")
 
-    An invitation never sets or resets the password of an account that exists."""
-    if authorization:
-        try:
-            claims = recipient.id_tokens.verify(authorization)
-        except InvalidToken:
-            raise Unauthorized() from None
-        if str(claims.get("email", "")).lower() != address:
-            raise Forbidden("Ce compte n'est pas celui de l'adresse invitée.", code="account_mismatch")
-        if submitted.password is not None:
-            raise BadRequest("Un compte existe : aucun mot de passe n'est à fournir.", code="password_not_expected")
-        return str(claims["sub"]), None
-    if _foreign_account(recipient, address, invitation):
-        raise Conflict(
-            "Un compte existe déjà pour cette adresse : connectez-vous pour accepter l'invitation.",
-            code="account_exists",
-        )
+
+def _signed_in(authorization: str | None, submitted: Submitted, recipient: Recipient) -> dict[str, Any] | None:
+    """The claims of the existing account accepting, or None for a new one. An invitation never
+    sets or resets the password of an account that exists."""
+    if not authorization:
+        return None
+    try:
+        claims = recipient.id_tokens.verify(authorization)
+    except InvalidToken:
+        raise Unauthorized() from None
+    if submitted.password is not None:
+        raise BadRequest("Un compte existe : aucun mot de passe n'est à fournir.", code="password_not_expected")
+    return claims
+
+
+def _new_password(submitted: Submitted, recipient: Recipient) -> str:
     if not isinstance(submitted.password, str) or not submitted.password:
         raise Unprocessable("Mot de passe manquant.", code="weak_password")
     recipient.accounts.check_password(submitted.password)
-    return None, submitted.password
+    return submitted.password
+
+
+def _account(
+    invitation: Invitation, address: str, claims: dict[str, Any] | None, password: str | None, recipient: Recipient
+) -> str:
+    """The user id of the guest: the signed-in account of the invited address, or the account this
+    invitation makes (AccountExists, left untouched, when the address has another one)."""
+    if claims is None:
+        return recipient.accounts.create(address, str(password), invitation_id=invitation.invitation_id).user_id
+    if str(claims.get("email", "")).lower() != address:
+        raise Forbidden("Ce compte n'est pas celui de l'adresse invitée.", code="account_mismatch")
+    return str(claims["sub"])
 
 
 def _foreign_account(recipient: Recipient, address: str | None, invitation: Invitation) -> bool:

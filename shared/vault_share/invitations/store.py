@@ -3,6 +3,8 @@
 | attribute            | meaning                                                           |
 |----------------------|-------------------------------------------------------------------|
 | pk                   | INVITATION#<sha256(token)>                                        |
+| personName,          | the person's name as shown, and as the admission names their home |
+|  personFirstName, …  |   page (personFirstName, personLastName)                          |
 | gsi1pk / gsi1sk      | VAULT#<vaultId> / INVITATION#<invitationId> (by id)               |
 | gsi2pk / gsi2sk      | PERSON#<vaultId>#<personId> / <createdAt>#<invitationId> (latest) |
 | expiryPk / expiresAt | INVITATION while pending (sparse index of the expiry sweep)       |
@@ -68,6 +70,8 @@ _ATTRIBUTES: dict[str, str] = {
     "vault_name": "vaultName",
     "person_id": "personId",
     "person_name": "personName",
+    "person_first_name": "personFirstName",
+    "person_last_name": "personLastName",
     "dossier_ids": "dossierIds",
     "home_dossier_id": "homeDossierId",
     "status": "status",
@@ -118,6 +122,10 @@ class Invitation:
     expires_at: str
     code_mac: str
     sealed: str
+    # The person's names as the invitation found them: the admission writes the home page's name
+    # without reading the person again.
+    person_first_name: str = ""
+    person_last_name: str = ""
     email: str | None = None
     mobile: str | None = None
     postal_address: dict[str, Any] | None = None
@@ -153,8 +161,13 @@ class Invitation:
 
     @property
     def email_required(self) -> bool:
-        """Invited by letter with no e-mail on file: the guest gives one, confirmed by a code."""
-        return self.link_channel == "postal" and not self.email
+        return email_required(self.link_channel, self.email)
+
+
+def email_required(link_channel: str, email: str | None) -> bool:
+    """Invited by letter with no e-mail on file: the guest gives one, confirmed by a code (the same
+    rule as a condition: InvitationStore.accept)."""
+    return link_channel == "postal" and not email
 
 
 class PartRefused(Exception):
@@ -182,6 +195,14 @@ def invitation_item(invitation: Invitation, ttl: int) -> dict[str, Any]:
         ttl=ttl,
     )
     return values
+
+
+def _finish(accepted_at: str, user_id: str) -> tuple[str, str, dict[str, Any]]:
+    return (
+        "SET #status = :accepted, acceptedBy = :user REMOVE relaunchPk",
+        "#status = :accepting AND acceptedAt = :at",
+        {":accepted": "accepted", ":accepting": INVITATION.success, ":at": accepted_at, ":user": user_id},
+    )
 
 
 def _invitation(values: dict[str, Any] | None) -> Invitation | None:
@@ -212,21 +233,24 @@ class InvitationStore(SharesStore[Invitation]):
                 raise PartRefused(failed[0] - 1) from None
             raise
 
-    def accept(self, pk: str, mac: str, now: str) -> tuple[str, Invitation | None]:
+    def accept(self, pk: str, mac: str, now: str, *, with_email: bool = False) -> tuple[str, Invitation | None]:
         """The one conditional write that judges a validation code (vault_share.guard.attempts):
-        the right one moves the invitation to `accepting` at `acceptedAt` = now."""
-        judged: Judged = attempt(self._ddb, self._table, {"pk": pk}, INVITATION, mac, now, {"acceptedAt": now})
+        the right one moves the invitation to `accepting` at `acceptedAt` = now. `with_email`: the
+        code comes with an e-mail code and address, judged only where they are required (letter,
+        no e-mail on file), as a code alone is only where they are not; otherwise refused unjudged."""
+        letter_no_email = "linkChannel = :postal AND attribute_not_exists(email)"
+        also = (letter_no_email if with_email else f"NOT ({letter_no_email})", {":postal": "postal"})
+        judged: Judged = attempt(self._ddb, self._table, {"pk": pk}, INVITATION, mac, now, {"acceptedAt": now}, also)
         return judged.verdict, _invitation(judged.item)
 
     def finish(self, pk: str, accepted_at: str, user_id: str) -> Changed[Invitation]:
         """accepting -> accepted, once the guest's account and access exist. An accepted invitation
         leaves the reminders' index."""
-        return self._changed(
-            pk,
-            "SET #status = :accepted, acceptedBy = :user REMOVE relaunchPk",
-            "#status = :accepting AND acceptedAt = :at",
-            {":accepted": "accepted", ":accepting": INVITATION.success, ":at": accepted_at, ":user": user_id},
-        )
+        return self._changed(pk, *_finish(accepted_at, user_id))
+
+    def finish_request(self, pk: str, accepted_at: str, user_id: str) -> dict[str, Any]:
+        """`finish` as a part of the transaction that admits the guest (vault_share.vault.guests)."""
+        return self._update_request(pk, *_finish(accepted_at, user_id))
 
     def reopen(self, pk: str, accepted_at: str) -> Changed[Invitation]:
         """accepting -> pending again (the account or the access could not be made): the same

@@ -8,12 +8,13 @@ admission gives it its guest (`homeOf`).
 
 The invitation's acceptance and the owner's direct access (personal code) both admit the guest
 here. One DynamoDB transaction, and no read before it (the acceptance's request budget counts it
-as one request):
+as one request, the invitation's "accepted" written in it):
 
 - the home page, made if missing, its guest set: refused when it is another account's page, or
   when anything else holds its id;
 - the guest's member item, with the vault's name and `homeDossierId`; refused when the user
   already is an owner or a member of the vault (an admission never lowers a role);
+- the person, linked to the account (refused when the person is gone);
 - for each invited dossier, a check that it is a dossier of this vault (its key holds the vault:
   a dossier of another vault is not there) and not a home page, and the guest's grant.
 
@@ -38,12 +39,13 @@ from pynamodb.expressions.update import Action
 
 from vault_share import clock
 from vault_share.errors import Conflict, Unprocessable
-from vault_share.storage import transaction
+from vault_share.storage import write_together
 from vault_share.vault import models as m
 from vault_share.vault.access import known, not_found
 
-# TransactWriteItems takes 100 actions: the home page, the member, then two per dossier.
-MAX_DOSSIERS = 49
+# TransactWriteItems takes 100 actions: the home page, the member, the person, the acceptance's
+# "accepted" (`together`), then two per dossier.
+MAX_DOSSIERS = 48
 
 
 @dataclass(frozen=True)
@@ -115,13 +117,32 @@ def home_conflict() -> Conflict:
     return Conflict("La page d'accueil de cet invité ne peut pas être créée.", code="home_conflict")
 
 
+class TogetherRefused(Exception):
+    """An update written with the admission (`admit_guest`'s `together`) was refused by its
+    condition: nothing of the admission is written."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"part {index} refused")
+        self.index = index
+
+
 def admit_guest(
-    vault_id: str, vault_name: str, guest: Guest, dossier_ids: Sequence[str], welcome: str | None, admitted_by: str
+    vault_id: str,
+    vault_name: str,
+    guest: Guest,
+    dossier_ids: Sequence[str],
+    welcome: str | None,
+    admitted_by: str,
+    together: Sequence[dict[str, Any]] = (),
 ) -> str:
     """Admit `guest` into the vault with read access to `dossier_ids`; answers the home page's id.
+    The person is linked to the guest's account (their page shows the access). `together`:
+    updates of another table (TransactWriteItems' `Update`) written in the same transaction, the
+    acceptance's "accepted" for one.
 
-    404 `dossier_not_found` for an id that names no dossier of this vault (or a home page), 409
-    `already_member` for an owner or member of the vault, 422 beyond MAX_DOSSIERS: nothing is written."""
+    404 `dossier_not_found` for an id that names no dossier of this vault (or a home page), 404
+    `person_not_found` when the person is gone, 409 `already_member` for an owner or member of the
+    vault, 422 beyond MAX_DOSSIERS, TogetherRefused: nothing is written."""
     known(vault_id, "vault")
     known(guest.person_id, "person")
     page = HomePage(vault_id, guest.person_id, guest.first_name, guest.last_name, welcome, admitted_by)
@@ -131,58 +152,77 @@ def admit_guest(
         raise Unprocessable(f"Au plus {MAX_DOSSIERS} dossiers par invitation.", code="too_many_dossiers")
     now = clock.iso(clock.now())
     pk = m.vault_pk(vault_id)
-    dossier, member, grant = m.DossierItem, m.MemberItem, m.GrantItem
-    try:
-        with transaction() as tx:
-            home, home_actions, home_condition = page.upsert(now, guest.user_id)
-            tx.update(home, actions=home_actions, condition=home_condition, add_version_condition=False)
-            tx.update(
-                member(pk, m.member_sk(guest.user_id)),
-                actions=[
-                    member.vault_id.set(vault_id),
-                    member.user_id.set(guest.user_id),
-                    member.role.set(m.GUEST),
-                    member.vault_name.set(member.vault_name | vault_name),
-                    member.email.set(member.email | guest.email),
-                    member.home_dossier_id.set(home_id),
-                    member.created_at.set(member.created_at | now),
-                    member.gsi1pk.set(f"USER#{guest.user_id}"),
-                    member.gsi1sk.set(f"VAULT#{vault_id}"),
+    dossier, member, grant, person = m.DossierItem, m.MemberItem, m.GrantItem, m.PersonItem
+    checks = [
+        dossier.get_operation_kwargs_from_class(
+            pk, m.dossier_sk(dossier_id), condition=dossier.pk.exists() & (dossier.kind != m.HOME)
+        )
+        for dossier_id in invited
+    ]
+    home, home_actions, home_condition = page.upsert(now, guest.user_id)
+    updates = [
+        _update(home, home_actions, home_condition),
+        _update(
+            member(pk, m.member_sk(guest.user_id)),
+            [
+                member.vault_id.set(vault_id),
+                member.user_id.set(guest.user_id),
+                member.role.set(m.GUEST),
+                member.vault_name.set(member.vault_name | vault_name),
+                member.email.set(member.email | guest.email),
+                member.home_dossier_id.set(home_id),
+                member.created_at.set(member.created_at | now),
+                member.gsi1pk.set(f"USER#{guest.user_id}"),
+                member.gsi1sk.set(f"VAULT#{vault_id}"),
+            ],
+            member.pk.does_not_exist() | (member.role == m.GUEST),
+        ),
+        _update(person(pk, m.person_sk(guest.person_id)), [person.user_id.set(guest.user_id)], person.pk.exists()),
+        *(
+            _update(
+                grant(pk, m.grant_sk(guest.user_id, dossier_id)),
+                [
+                    grant.user_id.set(guest.user_id),
+                    grant.dossier_id.set(dossier_id),
+                    grant.created_at.set(grant.created_at | now),
                 ],
-                condition=member.pk.does_not_exist() | (member.role == m.GUEST),
-                add_version_condition=False,
             )
-            for dossier_id in invited:
-                tx.condition_check(
-                    dossier, pk, m.dossier_sk(dossier_id), condition=dossier.pk.exists() & (dossier.kind != m.HOME)
-                )
-                tx.update(
-                    grant(pk, m.grant_sk(guest.user_id, dossier_id)),
-                    actions=[
-                        grant.user_id.set(guest.user_id),
-                        grant.dossier_id.set(dossier_id),
-                        grant.created_at.set(grant.created_at | now),
-                    ],
-                    add_version_condition=False,
-                )
+            for dossier_id in invited
+        ),
+        *together,
+    ]
+    try:
+        write_together(checks, updates)
     except TransactWriteError as exc:
-        refusal = _refusal(exc, checks=len(invited))
+        refusal = _refusal(exc, checks=len(checks), ours=len(updates) - len(together))
         if refusal is None:
             raise  # a conflict with a concurrent write, a throttle: the caller's retry is idempotent
         raise refusal from None
     return home_id
 
 
-def _refusal(exc: TransactWriteError, checks: int) -> Exception | None:
-    """The domain error of the part whose condition failed. PynamoDB sends the condition checks
-    first, then the updates in the order given (home page, member, grants): the reasons, one per
-    part, come in that order."""
+def _update(item: Any, actions: list[Action], condition: Condition | None = None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = item.get_update_kwargs_from_instance(
+        actions=actions, condition=condition, add_version_condition=False
+    )
+    return kwargs
+
+
+def _refusal(exc: TransactWriteError, checks: int, ours: int) -> Exception | None:
+    """The error of the part whose condition failed; the reasons, one per part, come in the order
+    of `admit_guest`'s parts: the dossier checks, the home page, the member, the person, the
+    grants (never refused), then the `together` updates."""
     reasons = exc.cancellation_reasons or []
     failed = [i for i, r in enumerate(reasons) if r and r.code == "ConditionalCheckFailed"]
     if not failed:
         return None
-    if failed[0] < checks:
+    index = failed[0]
+    if index < checks:
         return not_found("dossier")
-    if failed[0] == checks + 1:
+    if index == checks:
+        return home_conflict()
+    if index == checks + 1:
         return Conflict("Cette personne est déjà propriétaire ou membre du coffre.", code="already_member")
-    return home_conflict()
+    if index == checks + 2:
+        return not_found("person")
+    return TogetherRefused(index - checks - ours)

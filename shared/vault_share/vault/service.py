@@ -314,11 +314,6 @@ def set_contact(vault_id: str, person_id: str, body: UpdatePerson) -> m.PersonIt
     return _update_person(vault_id, person_id, actions) if actions else get_person(vault_id, person_id)
 
 
-def link_account(vault_id: str, person_id: str, user_id: str) -> m.PersonItem:
-    """Record that the person's account is `user_id` (their page shows its membership)."""
-    return _update_person(vault_id, person_id, [m.PersonItem.user_id.set(user_id)])
-
-
 def _update_person(vault_id: str, person_id: str, actions: list[Any]) -> m.PersonItem:
     known(person_id, "person")
     person = m.PersonItem(m.vault_pk(vault_id), m.person_sk(person_id))
