@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
-from devstack import isolation, outbox, template
+from devstack import isolation, outbox, state, template
 from devstack.authorizer import CognitoAuthorizer
 from devstack.events import HttpAnswer
 from devstack.functions import FunctionPool
@@ -125,6 +125,7 @@ class LocalStack:
         self.scheduler: Any = None
         self.resolver: template.Resolver | None = None
         self.failure_queue_urls: list[str] = []
+        self.bucket_names: list[str] = []
         self._undo_isolation: list[isolation.Undo] = []
 
     # ---------------------------------------------------------------- lifecycle
@@ -155,6 +156,9 @@ class LocalStack:
         parameters.update(PublicBaseUrl=self.api_url, FrontendOrigin=self.api_url, LogLevel=self.log_level)
         self.resolver = template.stack_resolver(parameters, STACK_NAME, self.region, self.account)
         Provisioner(self.resolver, STACK_NAME, self.region, self.account).create_all(document["Resources"])
+        self.bucket_names = [
+            self.resolver.ref(lid) for lid, r in document["Resources"].items() if r["Type"] == "AWS::S3::Bucket"
+        ]
         verify_ses_identity(parameters)
 
         specs = template.functions(document)
@@ -180,6 +184,7 @@ class LocalStack:
             local_routes={
                 ("GET", "/_local/stack"): self._stack_info,
                 ("GET", "/_local/outbox"): self._outbox,
+                ("GET", "/_local/state"): self._state,
                 ("GET", outbox.LETTER_PATH): self._letter,
                 ("GET", "/_local/clock"): self._clock,
                 ("POST", "/_local/clock"): self._clock,
@@ -270,6 +275,11 @@ class LocalStack:
             return json_answer(200, content, [("Cache-Control", "no-store")])
         page = outbox.render_html(content).encode("utf-8")
         return HttpAnswer(200, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], page)
+
+    def _state(self, _query: str, _body: bytes, _headers: dict[str, str]) -> HttpAnswer:
+        """A fingerprint of every table, bucket and the outbox (devstack.state): compare two."""
+        content = state.fingerprint(self.region, self.account, self.bucket_names, self.failure_queue_urls)
+        return json_answer(200, content, [("Cache-Control", "no-store")])
 
     def _letter(self, query: str, _body: bytes, _headers: dict[str, str]) -> HttpAnswer:
         """A stored letter's PDF: `?key=letters/<vaultId>/<invitationId>/<n>.pdf` (the outbox's pdfUrl)."""

@@ -9,7 +9,9 @@ Every answer: no 5xx, a documented status, content type and body. Random `/share
 tokens never answer 2xx. An answer in 4xx leaves the tables, the bucket and the outbox as they
 were: the state is snapshotted before every POST, PATCH or DELETE (once the stream consumers have
 settled after an accepted request) and again after it when it is refused, and both must be equal;
-refused GET and HEAD requests are compared in batches (from one snapshot to the next).
+refused GET and HEAD requests are compared in batches (from one snapshot to the next). The state is
+the stack's own fingerprint of every table, bucket and the outbox (GET /_local/state): one cheap
+call, where scanning every table over HTTP cost more than the fuzzing itself.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -128,39 +129,23 @@ schema = schemathesis.openapi.from_path(
 
 
 class State:
-    """What a request could change: every table (scanned), the bucket (keys and ETags), the outbox."""
+    """What a request could change: every item of every table, every object of the buckets, the
+    outbox's counts, as the stack's own fingerprint of them (GET /_local/state, devstack.state)."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.dynamodb = stack.aws("dynamodb")
-        self.s3 = stack.aws("s3")
-        self.tables = self.dynamodb.list_tables()["TableNames"]
-        self.bucket = stack.documents_bucket()
         self.http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=10))
         self.snapshot: dict[str, Any] | None = None
         self.pending: list[str] = []
-        self.pool = ThreadPoolExecutor(max_workers=len(self.tables) + 2)
 
     def take(self) -> dict[str, Any]:
-        tables: dict[str, list[str]] = {}
-        for table in self.tables:
-            items: list[str] = []
-            for page in self.dynamodb.get_paginator("scan").paginate(TableName=table):
-                items.extend(
-                    json.dumps(item, sort_keys=True)
-                    for item in page["Items"]
-                    if not str(item.get("pk", {}).get("S", "")).startswith(COUNTED_ON_REFUSAL)
-                )
-            tables[table] = sorted(items)
-        objects = sorted(
-            (o["Key"], o["ETag"])
-            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
-            for o in page.get("Contents", [])
-        )
-        answer = self.http.request("GET", f"{self.stack.api_url}/_local/outbox", headers={"Accept": "application/json"})
-        outbox = json.loads(answer.data)
-        counts = {name: len(value) if isinstance(value, list) else value for name, value in outbox.items()}
-        return {"tables": tables, "bucket": objects, "outbox": counts}
+        answer = self.http.request("GET", f"{self.stack.api_url}/_local/state", headers={"Accept": "application/json"})
+        assert answer.status == 200, answer.data[:200]
+        taken: dict[str, Any] = json.loads(answer.data)
+        for items in taken["tables"].values():
+            for key in [k for k in items if k.startswith(COUNTED_ON_REFUSAL)]:
+                del items[key]
+        return taken
 
     def flush(self) -> None:
         """Reads refused since the last snapshot (a batch: GET and HEAD write nothing when
@@ -193,13 +178,15 @@ class State:
 
 def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     found = []
-    for table, items in after["tables"].items():
-        old = set(before["tables"].get(table, []))
-        new = set(items)
-        found += [f"{table}: added {i[:200]}" for i in sorted(new - old)]
-        found += [f"{table}: removed {i[:200]}" for i in sorted(old - new)]
-    if before["bucket"] != after["bucket"]:
-        found.append(f"bucket: {sorted(set(after['bucket']) ^ set(before['bucket']))}")
+    for part in ("tables", "buckets"):
+        for name, entries in after[part].items():
+            old = before[part].get(name, {})
+            found += [f"{name}: added {key[:200]}" for key in sorted(entries.keys() - old.keys())]
+            found += [f"{name}: removed {key[:200]}" for key in sorted(old.keys() - entries.keys())]
+            found += [
+                f"{name}: changed {key[:200]}"
+                for key in sorted(k for k in entries.keys() & old.keys() if entries[k] != old[k])
+            ]
     if before["outbox"] != after["outbox"]:
         found.append(f"outbox: {before['outbox']} -> {after['outbox']}")
     return found
@@ -277,11 +264,27 @@ def test_every_operation_conforms_and_a_refusal_changes_nothing(
 
 
 def test_the_fuzzed_state_snapshot_sees_a_change(fuzz_stack: Stack, state: State, owner_id_token: str) -> None:
-    """The comparison above can fail: a created vault shows in the snapshot."""
+    """The comparison above can fail: an item added or changed, a letter stored, an e-mail sent."""
+    client = fuzz_stack.client(owner_id_token)
     before = state.settled()
-    created = fuzz_stack.client(owner_id_token).post("/vaults", {"name": "Coffre témoin"})
+    created = client.post("/vaults", {"name": "Coffre témoin"})
     assert created.status == 201
     assert any("added" in d for d in differences(before, state.settled()))
+    persons = f"/vaults/{created.json()['vaultId']}/persons"
+    person = client.post(persons, {"firstName": "Alain", "lastName": "Témoin"}).json()
+    before = state.settled()
+    assert client.request("PATCH", f"{persons}/{person['personId']}", {"mobile": "06 12 34 56 78"}).status == 200
+    assert any(": changed " in d for d in differences(before, state.settled())), "an item changed in place"
+    demo = fuzz_stack.demo
+    before = state.settled()
+    invited = client.post(f"/vaults/{demo['vaultId']}/persons/{demo['postalPersonId']}/invitations", {})
+    assert invited.status == 201, invited.text
+    changed = differences(before, state.settled())
+    assert any(d.startswith(f"{fuzz_stack.documents_bucket()}: added letters/") for d in changed), changed
+    before = state.settled()
+    link = {"documentIds": demo["documentIds"][:1], "recipientEmail": "temoin@example.fr"}
+    assert client.post(f"/vaults/{demo['vaultId']}/dossiers/{demo['dossierId']}/links", link).status == 201
+    assert any(d.startswith("outbox:") for d in differences(before, state.settled())), "an e-mail sent"
     state.snapshot = None
 
 
