@@ -42,7 +42,14 @@ from devstack.testkit import (
 ROOT = template.ROOT
 STACK = "vault-share-bench"
 BASE_URL = "https://api.vault-share.bench/v1"
-FUNCTIONS = ("VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction", "InviteFunction")
+FUNCTIONS = (
+    "VaultFunction",
+    "CreateLinkFunction",
+    "DownloadFunction",
+    "NotifyFunction",
+    "InviteFunction",
+    "AcceptFunction",
+)
 MOBILE = "+33612345678"
 PASSWORD = "Correct-horse-42"  # meets the user pool's policy
 _INVITE_LINK = re.compile(r"/invite/([A-Za-z0-9_-]{20,})")

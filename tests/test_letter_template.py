@@ -38,9 +38,9 @@ def test_settings_read_the_letter_variables() -> None:
             "SENDER_EMAIL",
         )
     }
-    defaults = Settings.model_validate(base)
+    defaults = Settings.of(base)
     assert (defaults.letter_cost_cents, defaults.print_provider, defaults.print_provider_secret) == (182, "none", "")
-    chosen = Settings.model_validate(
+    chosen = Settings.of(
         {**base, "LETTER_COST_CENTS": "250", "PRINT_PROVIDER": "merci-facteur", "PRINT_PROVIDER_SECRET": "mf"}
     )
     assert (chosen.letter_cost_cents, chosen.print_provider, chosen.print_provider_secret) == (

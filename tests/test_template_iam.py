@@ -12,7 +12,9 @@ TLS-only Deny, the KMS key policy) are not identity grants; the key policy has i
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import time
 import tomllib
 import uuid
@@ -26,11 +28,13 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from botocore.client import BaseClient
+from moto.ses.models import ses_backends
 from vault_share import clock
 
 from devstack import template
+from devstack.outbox import parse_raw_email
 from tests.conftest import REGION
-from tests.fixtures import Api, Aws, new_user
+from tests.fixtures import ACCOUNT, Api, Aws, new_user
 
 DOCUMENT = template.load()
 
@@ -286,6 +290,7 @@ def test_e_mail_is_sent_as_the_sender_through_the_verified_identity_only() -> No
         "CreateLinkFunction",
         "NotifyFunction",
         "InviteFunction",
+        "AcceptFunction",
     }
     for grant in ses_grants:
         assert sorted(grant.actions) == ["ses:SendEmail", "ses:SendRawEmail"], grant
@@ -460,14 +465,16 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
             made[current[0]].append((client.meta.service_model.signing_name, operation, params))
         return original(client, operation, params)
 
-    def as_(function: str, method: str, path: str, body: Any = None, status: int = 200, **kwargs: Any) -> Any:
+    def as_(
+        function: str, method: str, path: str, body: Any = None, status: int = 200, public: bool = False, **kwargs: Any
+    ) -> Any:
         current.append(function)
         try:
-            result = api.call(method, path, body, user=owner, **kwargs)
+            result = api.call(method, path, body, user=None if public else owner, **kwargs)
         finally:
             current.clear()
         assert result.status == status, (method, path, result.status, result.body)
-        return result.json() if result.body else None
+        return result.json() if result.body and "json" in result.headers.get("Content-Type", "") else None
 
     owner = new_user("iam")
     with pytest.MonkeyPatch.context() as patch:
@@ -573,6 +580,25 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
         as_("InviteFunction", "POST", f"{base}/persons/{by_post_id}/access", access, 201)
         as_("InviteFunction", "POST", f"{base}/persons/{by_post_id}/access", {"personalCode": "ZZZZ-ZZZZ-ZZZZ"}, 404)
 
+        # The invited person's side: the page, a wrong code, the acceptance with a new account; by
+        # letter (no e-mail on file), the e-mail address confirmed first.
+        guest = {"firstName": "Lucie", "lastName": "Petit", "email": f"lucie.{uuid.uuid4().hex[:8]}@example.fr"}
+        guest_id = as_("VaultFunction", "POST", f"{base}/persons", guest, 201)["personId"]
+        code = as_("InviteFunction", "POST", f"{base}/persons/{guest_id}/invitations", {}, 201)["code"]
+        token = _invitation_token(last_email_to(guest["email"])["text"])
+        as_("AcceptFunction", "GET", f"/invite/{token}", public=True, headers={"Accept": "text/html"})
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+        as_("AcceptFunction", "POST", f"/invite/{token}", {"code": wrong, "password": PASSWORD}, 403, public=True)
+        as_("AcceptFunction", "POST", f"/invite/{token}", {"code": code, "password": PASSWORD}, public=True)
+        by_letter = as_("VaultFunction", "POST", f"{base}/persons", {**by_post, "firstName": "Rose"}, 201)["personId"]
+        letter_code = as_("InviteFunction", "POST", f"{base}/persons/{by_letter}/invitations", {}, 201)["code"]
+        token = _invitation_token(last_letter_text(aws, vault))
+        address = f"rose.{uuid.uuid4().hex[:8]}@example.fr"
+        as_("AcceptFunction", "POST", f"/invite/{token}/email", {"email": address}, 202, public=True)
+        [email_code] = re.findall(r"\b[0-9]{6}\b", last_email_to(address)["text"])
+        fields = {"code": letter_code, "password": PASSWORD, "email": address, "emailCode": email_code}
+        as_("AcceptFunction", "POST", f"/invite/{token}", fields, public=True)
+
         current.append("NotifyFunction")
         try:
             notified = api.pools["NotifyFunction"].invoke({"Records": [record]})
@@ -584,8 +610,35 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
     return {function: [n for call in made_calls for n in needs.of(*call)] for function, made_calls in made.items()}
 
 
+PASSWORD = "Bienvenue-2026"
+_INVITE_LINK = re.compile(r"/invite/([A-Za-z0-9_-]{20,})")
+
+
+def _invitation_token(text: str) -> str:
+    found = _INVITE_LINK.search(text)
+    assert found, text
+    return found.group(1)
+
+
+def last_email_to(address: str) -> dict[str, Any]:
+    sent = [m for m in ses_backends[ACCOUNT][REGION].sent_messages if address in str(m.destinations or "")]
+    assert sent, f"no e-mail to {address}"
+    return parse_raw_email(sent[-1].raw_data, list(sent[-1].destinations or []))
+
+
+def last_letter_text(aws: Aws, vault_id: str) -> str:
+    """What the newest letter of the vault prints (its record, beside the PDF under letters/)."""
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = aws.ref("DocumentsBucket")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"letters/{vault_id}/")["Contents"]
+    newest = max((o for o in listed if o["Key"].endswith(".json")), key=lambda o: o["LastModified"])
+    text: str = json.loads(s3.get_object(Bucket=bucket, Key=newest["Key"])["Body"].read())["text"]
+    return text
+
+
 @pytest.mark.parametrize(
-    "function", ["VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction", "InviteFunction"]
+    "function",
+    ["VaultFunction", "CreateLinkFunction", "DownloadFunction", "NotifyFunction", "InviteFunction", "AcceptFunction"],
 )
 def test_every_call_a_function_makes_is_granted_to_it(calls: dict[str, list[Need]], function: str) -> None:
     """Least privilege cuts both ways: a call without its grant is an AccessDenied in AWS only."""
@@ -608,8 +661,8 @@ def test_the_call_check_does_fail() -> None:
     assert not any(covers(g, Need("dynamodb:Scan", "${SharesTable.Arn}")) for g in grants_of("DownloadFunction"))
 
 
-def test_the_guest_accounts_calls_are_granted_to_the_invite_function_and_no_more(aws: Aws) -> None:
-    """InviteFunction builds adapters.accounts.Accounts: each call it makes, along every path
+def test_the_guest_accounts_calls_are_granted_to_the_accept_function_and_no_more(aws: Aws) -> None:
+    """AcceptFunction builds adapters.accounts.Accounts: each call it makes, along every path
     (new account, retry, existing account, weak password), is granted on the user pool only."""
     from vault_share.adapters.accounts import AccountExists, Accounts
     from vault_share.errors import Unprocessable
@@ -634,9 +687,12 @@ def test_the_guest_accounts_calls_are_granted_to_the_invite_function_and_no_more
         assert accounts.find(address) is not None
     needs = Needs(aws)
     wanted = {need for call in made for need in needs.of(*call)}
-    granted = grants_of("InviteFunction")
+    granted = grants_of("AcceptFunction")
     assert sorted(n for n in wanted if not any(covers(g, n) for g in granted)) == []
-    cognito = {(a, r) for a, r in pairs("InviteFunction") if a.startswith("cognito-idp:")}
+    assert not [a for a, _ in pairs("InviteFunction") if a.startswith("cognito-idp:")], (
+        "the owner side makes no account"
+    )
+    cognito = {(a, r) for a, r in pairs("AcceptFunction") if a.startswith("cognito-idp:")}
     assert cognito == {(n.action, n.resource) for n in wanted}
     assert cognito == {
         (f"cognito-idp:{action}", "${UserPool.Arn}")

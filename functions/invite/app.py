@@ -1,10 +1,8 @@
-"""Two-channel invitations: owner routes, public /invite/{token}, scheduled reminders.
+"""Two-channel invitations, owner side: invite, read, relaunch, cancel, direct access, the person's
+page and contact details; the scheduled reminders. The invited person's side is functions/accept.
 
-The public pages are a recipient's first request, often to a cold container: they are served
-without Powertools' Tracer, as download's are (importing the X-Ray SDK creates clients and costs
-that cold start about half a second; `Tracing: Active` still traces the invocation). The owner
-routes and the scheduled work are traced, the Tracer made on the first of them. Clients of
-services that only some routes use are made on first use (vault_share.adapters.aws.lazy_client).
+Traced (Powertools' Tracer, made on the first request). Clients of services that only some routes
+use are made on first use (vault_share.adapters.aws.lazy_client).
 """
 
 from __future__ import annotations
@@ -18,21 +16,16 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share import observability
-from vault_share.adapters.accounts import Accounts
 from vault_share.adapters.aws import client, lazy_client
-from vault_share.adapters.id_tokens import IdTokens, jwks_url
 from vault_share.adapters.letters import LetterPost, LetterStore, print_provider
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
 from vault_share.adapters.sms import SmsSender
 from vault_share.api import openapi as doc
 from vault_share.api.params import PathId
-from vault_share.api.public import PublicSite
-from vault_share.api.resolver import NO_STORE, json_response, make_resolver, retry_headers
-from vault_share.errors import DomainError
-from vault_share.guard.attempts import WrongCode
+from vault_share.api.resolver import NO_STORE, json_response, make_resolver
 from vault_share.guard.secrets import Pepper
-from vault_share.invitations import emails, owner, pages, recipient, reminders
+from vault_share.invitations import owner, reminders
 from vault_share.invitations.delivery import Channels
 from vault_share.invitations.schedule import Cadence
 from vault_share.invitations.store import InvitationStore
@@ -43,7 +36,6 @@ from vault_share.vault.schemas import UpdatePerson
 logger = Logger()
 metrics = observability.handler_metrics()
 app = make_resolver()
-site = PublicSite(pages.TITLE, pages.error_page, app)
 
 # Built once per container.
 settings = get_settings()
@@ -78,24 +70,6 @@ inviting = owner.Inviting(
 # A retried invitation (same Idempotency-Key) gets its first answer; `inviting` is read when it runs.
 invite_once = owner.idempotent_invite(
     settings.idempotency_table, sealer, pepper, lambda request: owner.invite(request, inviting)
-)
-
-public = recipient.Recipient(
-    invitations=invitations,
-    pepper=pepper,
-    sealer=sealer,
-    accounts=Accounts(lazy_client("cognito-idp"), settings.user_pool_id),
-    id_tokens=IdTokens(
-        jwks_url(settings.region, settings.user_pool_id, settings.aws_endpoint_url),
-        settings.region,
-        settings.user_pool_id,
-        [settings.user_pool_client_id],
-    ),
-    admit=recipient.admit,
-    mailer=mailer,
-    confirmation_email=lambda invitation, address, code: emails.confirmation_email(
-        to=address, vault_name=invitation.vault_name, code=code
-    ),
 )
 
 
@@ -231,142 +205,6 @@ def grant_access(vaultId: PathId, personId: PathId, body: Annotated[owner.Direct
     return json_response(201, owner.grant_access(caller(), vaultId, personId, body, inviting))
 
 
-# ---------------------------------------------------------------- public: the invited person
-
-CODE = {"type": "string", "pattern": "^[0-9]{6}$"}
-ACCEPT_FIELDS = {
-    "code": {**CODE, "description": "The invitation's validation code."},
-    "password": {"type": "string", "description": "A new guest's password (none for an existing account)."},
-    "email": {"type": "string", "format": "email", "description": "Letter path: the confirmed address."},
-    "emailCode": {**CODE, "description": "Letter path: the code e-mailed to that address."},
-}
-
-
-def _view_doc(head: bool) -> dict[str, Any]:
-    return doc.public(
-        "Read an invitation's page (never consumes it)",
-        tag="invite",
-        operation_id="headInvitation" if head else "getInvitationPage",
-        head=head,
-        errors=doc.INVITATION,
-        description="A browser (`Accept: text/html`) gets the page with the acceptance form; a program gets JSON.",
-        ok=doc.Ok(200, "The invitation is pending.", "InvitationSummary", html=True),
-    )
-
-
-@app.get("/invite/<token>", **_view_doc(head=False))
-@app.head("/invite/<token>", **_view_doc(head=True))
-def show(token: str) -> Any:
-    try:
-        invitation, summary = recipient.view(token, public)
-    except DomainError as exc:
-        return site.error(exc)
-    if site.wants_html():
-        return site.page(200, pages.accept_form(invitation, summary["accountExists"], token=token))
-    return site.json(200, summary)
-
-
-@app.post(
-    "/invite/<token>/email",
-    **doc.public(
-        "Confirm an e-mail address (invited by letter, no e-mail on file)",
-        tag="invite",
-        operation_id="confirmInvitationEmail",
-        fields={"email": {"type": "string", "format": "email", "description": "The guest's address."}},
-        required=["email"],
-        errors=[
-            *doc.INVITATION,
-            "email_not_required",
-            "too_many_email_codes",
-            "validation_error",
-            *doc.PUBLIC_BODY,
-        ],
-        ok=(
-            doc.Ok(202, "A 6-digit confirmation code was e-mailed to that address.", "EmailCodeSent"),
-            doc.Ok(
-                303,
-                "The same, for a browser (`Accept: text/html`): to the invitation's page, which now asks for both "
-                "codes (Post/Redirect/Get).",
-                headers=(("Location", "The invitation's page, relative to this URL: `../{token}`."),),
-            ),
-        ),
-    ),
-)
-def confirm_email(token: str) -> Any:
-    try:
-        recipient.send_email_code(token, site.field("email"), public)
-    except DomainError as exc:
-        return refused(token, exc, at_email=True)
-    if site.wants_html():
-        # Post/Redirect/Get: the invitation's page now asks for both codes; reloading it sends nothing.
-        return site.see_other(f"../{token}")
-    return site.json(202, {"status": "sent"})
-
-
-@app.post(
-    "/invite/<token>",
-    **doc.public(
-        "Accept an invitation with its code",
-        tag="invite",
-        operation_id="acceptInvitation",
-        optional_bearer=True,
-        fields=ACCEPT_FIELDS,
-        required=["code"],
-        errors=[
-            *doc.INVITATION,
-            "invalid_code",
-            "invalid_email_code",
-            "password_not_expected",
-            "unauthorized",
-            "account_mismatch",
-            "wrong_code",
-            "email_not_required",
-            "account_exists",
-            "acceptance_in_progress",
-            "person_not_found",
-            "dossier_not_found",
-            "already_member",
-            "home_conflict",
-            "validation_error",
-            "weak_password",
-            "unavailable",
-            *doc.PUBLIC_BODY,
-        ],
-        description="A new guest sends `code` and `password`; an existing account holder sends its bearer ID "
-        "token and no password (an invitation never sets an existing account's password). Invited by letter "
-        "with no e-mail: `email` and `emailCode` too. At most 5 codes are ever evaluated.",
-        ok=doc.Ok(200, "The guest is admitted and can sign in.", "Accepted", html=True),
-    ),
-)
-def accept(token: str) -> Any:
-    submitted = recipient.Submitted(
-        code=site.field("code"),
-        password=site.field("password"),
-        email=site.field("email"),
-        email_code=site.field("emailCode"),
-    )
-    try:
-        answer = recipient.accept(token, submitted, app.current_event.headers.get("Authorization"), public)
-    except DomainError as exc:
-        return refused(token, exc)
-    if site.wants_html():
-        return site.page(200, pages.accepted(answer["vaultName"]))
-    return site.json(200, {"vaultId": answer["vaultId"], "role": answer["role"]})
-
-
-def refused(token: str, exc: DomainError, at_email: bool = False) -> Response:
-    """A refused form: for a browser, the form again with the error while the invitation is
-    pending (one more read, on this path only); otherwise the error as JSON or as its page."""
-    if not site.wants_html() or exc.status not in pages.FORM_ERRORS:
-        return site.error(exc)
-    invitation = exc.item if isinstance(exc, WrongCode) else None
-    try:
-        invitation = invitation or recipient.pending(token, invitations)
-    except DomainError:
-        return site.error(exc)
-    return site.page(exc.status, pages.form_again(invitation, exc, token, at_email), headers=retry_headers(exc))
-
-
 # ---------------------------------------------------------------- scheduled work
 
 
@@ -383,12 +221,12 @@ def serve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "task" in event:
         return run_task(event["task"])
     invite_once.register_context(context)
-    return site.resolve(event, context)
+    return app.resolve(event, context)
 
 
 @cache
 def traced() -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """`serve` under Powertools' Tracer, made for the first owner request or scheduled task."""
+    """`serve` under Powertools' Tracer, made for the first request or scheduled task."""
     from aws_lambda_powertools import Tracer
 
     return Tracer().capture_lambda_handler(capture_response=False, capture_error=False)(serve)
@@ -397,6 +235,4 @@ def traced() -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
 @logger.inject_lambda_context(correlation_id_path=observability.API_REQUEST_OR_SCHEDULE, log_event=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if str(event.get("resource", "")).startswith("/invite/"):  # a recipient's page: untraced (see above)
-        return serve(event, context)
     return traced()(event, context)

@@ -52,7 +52,7 @@ def readme_environment() -> dict[str, str]:
     """
     from vault_share.settings import Settings
 
-    injected = {f.alias for f in Settings.model_fields.values() if f.alias}
+    injected = set(Settings.variables())
     return {
         name: value
         for name, value in os.environ.items()

@@ -85,6 +85,7 @@ def invite(api: Api, owner: User, *, email: str | None = None, postal: bool = Fa
         created_at=clock.iso(now),
         expires_at=clock.iso(now + timedelta(days=30)),
         code_mac=secrets.code_mac(pepper, hashed, codes.at_invitation("postal" if postal else "email", None, code)),
+        validation_mac=codes.validation_mac(pepper, hashed, "postal" if postal else "email", None, code),
         sealed="",
         email=None if postal else (email or f"alain.{uuid.uuid4().hex[:8]}@example.fr"),
         postal_address={"line1": "12 rue des Lilas", "postalCode": "75020", "city": "Paris", "country": "France"}
@@ -202,7 +203,7 @@ def test_an_existing_account_is_never_given_a_password(api: Api, aws: Aws, owner
 
 def test_a_failure_midway_burns_nothing_and_the_retry_succeeds(api: Api, aws: Aws, owner: User) -> None:
     invited = invite(api, owner)
-    pool = api.pools["InviteFunction"]
+    pool = api.pools["AcceptFunction"]
     pool.warm_up()
     real = [m.public.accounts for m in pool.modules]
 
@@ -232,7 +233,7 @@ def test_a_failure_midway_burns_nothing_and_the_retry_succeeds(api: Api, aws: Aw
 
 def test_concurrent_acceptances_one_wins(api: Api, owner: User) -> None:
     invited = invite(api, owner)
-    pool = api.pools["InviteFunction"]
+    pool = api.pools["AcceptFunction"]
     while pool.instances < 8:  # one warm container per concurrent request
         pool._idle.append(pool._load())
     undo = [isolation.atomic_dynamodb(), isolation.one_event_per_thread()]

@@ -192,7 +192,14 @@ def test_the_listener_receives_the_handlers_subsegments(traced: Captured) -> Non
     assert {"dynamodb", "email", "sns", "kms", "s3", "cognito-idp"} <= set(names), set(names)  # AWS calls
 
 
-FUNCTIONS = {"VaultFunction", "CreateLinkFunction", "DownloadFunction", "InviteFunction", "NotifyFunction"}
+FUNCTIONS = {
+    "VaultFunction",
+    "CreateLinkFunction",
+    "DownloadFunction",
+    "InviteFunction",
+    "AcceptFunction",
+    "NotifyFunction",
+}
 
 
 def test_the_log_stream_holds_every_functions_lines_at_debug(traced: Captured) -> None:

@@ -33,7 +33,7 @@ class PublicSite:
         self, title: str, error_page: Callable[[DomainError], str], app: APIGatewayRestResolver | None = None
     ) -> None:
         # A function serving owner routes too passes its own resolver (CORS on for those).
-        self.app: APIGatewayRestResolver = app or make_resolver(cors=False)
+        self.app: APIGatewayRestResolver = app or make_resolver(cors=False, validation=False)
         self._title = title
         self._error_page = error_page
         # AWS failing a request (the resolver's mapping): a page for browsers too.

@@ -275,8 +275,10 @@ def _on_unexpected(exc: Exception) -> Response:
     return error_response(500, "internal_error", "Une erreur interne est survenue.")
 
 
-def make_resolver(*, cors: bool = True) -> APIGatewayRestResolver:
-    """A REST (payload 1.0) resolver with validation and the project's error shapes."""
+def make_resolver(*, cors: bool = True, validation: bool = True) -> APIGatewayRestResolver:
+    """A REST (payload 1.0) resolver with the project's error shapes, and Powertools' request
+    validation unless `validation` is False: the recipients' functions read their few fields
+    themselves (api.public), and validation would import pydantic into their cold start."""
     cors_config = None
     if cors:
         cors_config = CORSConfig(
@@ -285,7 +287,7 @@ def make_resolver(*, cors: bool = True) -> APIGatewayRestResolver:
             max_age=600,
         )
     app = APIGatewayRestResolver(
-        enable_validation=True,
+        enable_validation=validation,
         cors=cors_config,
         serializer=partial(json.dumps, separators=(",", ":"), ensure_ascii=False),
         json_body_deserializer=_json_loads,

@@ -271,6 +271,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         code_mac=guard_secrets.code_mac(
             inviting.pepper(), hashed, codes.at_invitation(link, person.email, secrets.code)
         ),
+        validation_mac=codes.validation_mac(inviting.pepper(), hashed, link, person.email, secrets.code),
         sealed=delivery.seal(inviting.sealer, request.vault_id, invitation_id, secrets),
         email=person.email,
         mobile=person.mobile,

@@ -29,7 +29,6 @@ from aws_lambda_powertools import Logger
 from vault_share import clock, observability
 from vault_share.adapters.id_tokens import IdTokens, InvalidToken
 from vault_share.adapters.mailer import Email, Mailer
-from vault_share.adapters.sealer import Sealer
 from vault_share.contact import normalize_email
 from vault_share.errors import (
     BadRequest,
@@ -45,7 +44,6 @@ from vault_share.errors import (
 from vault_share.guard import secrets
 from vault_share.guard.attempts import WrongCode
 from vault_share.invitations import codes
-from vault_share.invitations.delivery import unseal
 from vault_share.invitations.store import (
     ACCEPTING_STALE_SECONDS,
     INVITATION,
@@ -53,7 +51,6 @@ from vault_share.invitations.store import (
     InvitationStore,
     invitation_pk,
 )
-from vault_share.vault.guests import Guest, TogetherRefused, admit_guest
 
 logger = Logger(child=True)
 _CODE = re.compile(r"[0-9]{6}")
@@ -91,7 +88,6 @@ class Recipient:
 
     invitations: InvitationStore
     pepper: Callable[[], bytes]
-    sealer: Sealer
     accounts: Accounts
     id_tokens: IdTokens
     admit: Admit
@@ -104,6 +100,9 @@ def admit(invitation: Invitation, user_id: str, email: str, together: Sequence[d
     the invitation made), membership, the invited dossiers, the person linked to the account, and
     `together` (the invitation's "accepted") in the same transaction. Idempotent, so a retried
     acceptance admits nothing twice."""
+    # PynamoDB's models on the acceptance only, not in the cold start of the invitation's page.
+    from vault_share.vault.guests import Guest, TogetherRefused, admit_guest
+
     guest = Guest(user_id, email, invitation.person_first_name, invitation.person_last_name, invitation.person_id)
     try:
         return admit_guest(
@@ -181,9 +180,8 @@ def send_email_code(token: str, email: Any, recipient: Recipient) -> None:
     if not invitation.email_required:
         raise Conflict("Cette invitation n'attend pas d'adresse e-mail.", code="email_not_required")
     address = _address(email)
-    validation_code = unseal(recipient.sealer, invitation).code
     email_code = secrets.new_code()
-    mac = _mac(recipient, token, codes.with_email(validation_code, email_code, address))
+    mac = _mac(recipient, token, codes.with_email(str(invitation.validation_mac), email_code, address))
     changed = recipient.invitations.guard_email(invitation.pk, mac, address, clock.iso(clock.now()))
     if not changed.applied:
         current = changed.item
@@ -222,11 +220,13 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
         raise invitation_not_found()
     if not isinstance(submitted.code, str) or not _CODE.fullmatch(submitted.code):
         raise BadRequest("Le code doit comporter exactement 6 chiffres.", code="invalid_code")
-    secret, given_address = _secret(submitted)
+    given_address = _given_address(submitted)
     claims = _signed_in(authorization, submitted, recipient)
     password = None if claims is not None else _new_password(submitted, recipient)
     pk = invitation_pk(secrets.token_hash(token))
-    mac = _mac(recipient, token, secret)
+    mac = _mac(recipient, token, codes.validation_code(submitted.code))
+    if given_address is not None:
+        mac = _mac(recipient, token, codes.with_email(mac, str(submitted.email_code), given_address))
     with_email = given_address is not None
     verdict, judged = recipient.invitations.accept(pk, mac, clock.iso(clock.now()), with_email=with_email)
     if verdict == "refused" and judged is not None and _stale(judged):
@@ -262,15 +262,13 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
     return {"vaultId": judged.vault_id, "vaultName": judged.vault_name, "role": "guest"}
 
 
-def _secret(submitted: Submitted) -> tuple[str, str | None]:
-    """What the judged MAC covers (vault_share.invitations.codes), and the address given with an
-    e-mail code (letter path)."""
+def _given_address(submitted: Submitted) -> str | None:
+    """The address given with an e-mail code (letter path), None without either; checked."""
     if submitted.email_code is None and submitted.email is None:
-        return codes.validation_code(submitted.code), None
+        return None
     if not isinstance(submitted.email_code, str) or not _CODE.fullmatch(submitted.email_code):
         raise BadRequest("Le code reçu par e-mail doit comporter exactement 6 chiffres.", code="invalid_email_code")
-    address = _address(submitted.email)
-    return codes.with_email(submitted.code, submitted.email_code, address), address
+    return _address(submitted.email)
 
 
 def _wrong_form(invitation: Invitation) -> DomainError:

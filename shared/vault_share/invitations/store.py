@@ -13,6 +13,7 @@
 |                      |   reminders run; see "sends" below)                               |
 | codeMac, rightCode,  | the guard of the validation code (vault_share.guard): acceptance  |
 |  failedAttempts      |   is judged against the MAC, never by decrypting                  |
+| validationMac        | by letter, no e-mail: the validation code's MAC (invitations.codes)|
 | sealed               | KMS ciphertext of the token and the code: the owner reads the code|
 |                      |   back, reminders re-send the same link                           |
 | status               | pending, not_sent, accepting (a moment), accepted, expired,       |
@@ -83,6 +84,7 @@ _ATTRIBUTES: dict[str, str] = {
     "created_at": "createdAt",
     "expires_at": "expiresAt",
     "code_mac": "codeMac",
+    "validation_mac": "validationMac",
     "sealed": "sealed",
     "email": "email",
     "mobile": "mobile",
@@ -126,6 +128,8 @@ class Invitation:
     # without reading the person again.
     person_first_name: str = ""
     person_last_name: str = ""
+    # By letter with no e-mail on file: the validation code's MAC (vault_share.invitations.codes).
+    validation_mac: str | None = None
     email: str | None = None
     mobile: str | None = None
     postal_address: dict[str, Any] | None = None
