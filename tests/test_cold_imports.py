@@ -1,12 +1,13 @@
-"""What a cold container of the invite function loads before its first request.
+"""What a cold container of a recipient's function loads before its first request.
 
-A recipient's first request (`GET /invite/{token}`, from the e-mailed link) usually meets a
-cold container: `make bench` measures it (`cold_start.invite.ratio`). The function's import
-must not pay for what only other routes use: the X-Ray SDK (the owner routes' and the scheduled
-work's Tracer), PyJWT and `cryptography` (an existing account's ID token), the contact parsers
+A recipient's first request (`GET /invite/{token}` or `/share/{token}`, from the e-mailed link)
+usually meets a cold container: `make bench` measures it (`cold_start.invite.ratio`,
+`cold_start.download.ratio`). The import must not pay for what other routes or functions use:
+pydantic (request validation and settings: these functions read their few fields themselves),
+PynamoDB (the guest's admission, on acceptance only), the X-Ray SDK (the owner functions'
+Tracer), PyJWT and `cryptography` (an existing account's ID token), the contact parsers
 (phonenumbers, email-validator), the SMS alphabet, the letter's PDF and QR code, the public
-holidays, the e-mail header classes; nor clients of services that the page does not call
-(DynamoDB only, at import).
+holidays, the e-mail header classes; nor clients of services that the page does not call.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.test_packaging import REPO, SPECS, function_environment
 
 HEAVY = (
+    "pydantic",
+    "pynamodb",
     "aws_xray_sdk",
     "jwt",
     "cryptography",
@@ -46,8 +51,12 @@ print(json.dumps({"clients": made, "loaded": sorted(sys.modules)}))
 """
 
 
-def test_a_cold_invite_container_loads_only_what_a_recipients_page_needs() -> None:
-    spec = SPECS["InviteFunction"]
+@pytest.mark.parametrize(
+    ("function", "clients"),
+    [("AcceptFunction", ["dynamodb"]), ("DownloadFunction", ["dynamodb", "s3"])],
+)
+def test_a_cold_recipient_container_loads_only_what_its_page_needs(function: str, clients: list[str]) -> None:
+    spec = SPECS[function]
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(spec.code_uri), str(REPO / "shared")],
         env=function_environment(spec),
@@ -62,4 +71,4 @@ def test_a_cold_invite_container_loads_only_what_a_recipients_page_needs() -> No
     assert {"vault_share", "aws_lambda_powertools"} <= set(outcome["loaded"]), "the probe proves nothing"
     loaded = [name for name in HEAVY if any(m == name or m.startswith(f"{name}.") for m in outcome["loaded"])]
     assert loaded == []
-    assert outcome["clients"] == ["dynamodb"]
+    assert outcome["clients"] == clients
