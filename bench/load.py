@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -491,12 +490,13 @@ def level_links(clients: int) -> int:
 def warm_up(http: Http, demo: dict[str, Any]) -> float:
     """Seconds to grow each measured function's warm containers (the stack loads one more per
     concurrent call) with the concurrency of its burst, by requests that change nothing:
-    GET /share/{token}, the owner's list of links, GET /invite/{unknown token}."""
+    GET /share/{token}, the owner's list of links and an unknown invitation of the owner's (404,
+    from the function that makes invitations)."""
     [link], _ = create_links(http, demo, 1, 1)
     bursts = [
         (f"/share/{link.token}", False, 200, MAX_CLIENTS),
         (f"/vaults/{demo['vaultId']}/dossiers/{demo['dossierId']}/links", True, 200, LINKS),
-        (f"/invite/{secrets.token_urlsafe(32)}", False, 404, INVITATIONS),
+        (f"/vaults/{demo['vaultId']}/invitations/{uuid.uuid4().hex}", True, 404, INVITATIONS),
     ]
     seconds = 0.0
     for path, owner, expected, clients in bursts:
