@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -45,21 +46,27 @@ def ratio(
     return Row(name, min(pairs), value, max(pairs), target, None if check is None else check(value))
 
 
-def _number(value: float) -> str:
+def percentile(samples: Sequence[float], p: int) -> float:
+    """The p-th percentile, interpolated between the samples (p=50 is the median)."""
+    if len(samples) == 1:
+        return float(samples[0])
+    return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
+
+
+def number(value: float) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
 
 
-def table(rows: list[Row]) -> str:
-    header = ("figure", "min", "median", "max", "target", "verdict")
-    cells = [header] + [(r.name, _number(r.low), _number(r.median), _number(r.high), r.target, r.verdict) for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+def grid(cells: Sequence[Sequence[str]], left: Collection[int] = ()) -> str:
+    """Columns of text, the first row a header underlined; numbers right-aligned, `left` columns not."""
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
     lines = []
     for n, row in enumerate(cells):
         lines.append(
             "  ".join(
-                cell.ljust(w) if i in (0, 4, 5) else cell.rjust(w)
+                cell.ljust(w) if i in left else cell.rjust(w)
                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))
             )
         )
@@ -68,6 +75,16 @@ def table(rows: list[Row]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def write_json(rows: list[Row], path: Path = RESULTS) -> None:
-    payload = {r.name: int(r.median) if float(r.median).is_integer() else round(r.median, 4) for r in rows}
+def table(rows: list[Row]) -> str:
+    header = ("figure", "min", "median", "max", "target", "verdict")
+    cells = [header] + [(r.name, number(r.low), number(r.median), number(r.high), r.target, r.verdict) for r in rows]
+    return grid(cells, left=(0, 4, 5))
+
+
+def write_json(rows: list[Row], path: Path = RESULTS, extra: dict[str, Any] | None = None) -> None:
+    """Each row's median by name, then the `extra` figures (tables: nested objects) as they are."""
+    payload: dict[str, Any] = {
+        r.name: int(r.median) if float(r.median).is_integer() else round(r.median, 4) for r in rows
+    }
+    payload.update(extra or {})
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from bench import cold, explain, invite, notify, report, warm, world
+from bench import cold, explain, invite, load, notify, report, warm, world
 from bench.report import Row
 
 _STARTED = time.perf_counter()
@@ -48,6 +48,7 @@ def _rows(
     colds: dict[str, cold.ColdResults],
     stream: dict[str, list[int]],
     relaunches: list[invite.ReminderRun],
+    loaded: load.LoadResults,
 ) -> list[Row]:
     def counted(name: str, target: str = "", limit: int | None = None) -> Row:
         check = None if limit is None else (lambda median: median <= limit)
@@ -60,6 +61,7 @@ def _rows(
         "<= 4, == .1",
         lambda median: median <= 4 and median == create_1.median,
     )
+    checked, information = load.rows(loaded)
     few, many = relaunches
     many_read = report.stats(f"reminders.items_read.{invite.DUE}_of_{many.pending}", [many.items_read], "<= 20",
                              lambda median: median <= 20)  # fmt: skip
@@ -92,6 +94,7 @@ def _rows(
         counted("accept.aws_requests", "<= 5", 5),
         counted("invite_wrong_code.aws_requests", "1", 1),
         invited[0],
+        *checked,
         # For information.
         counted("create_link.idempotent.aws_requests"),
         counted("create_link.idempotent_replay.aws_requests"),
@@ -105,6 +108,7 @@ def _rows(
         report.stats("warm.unlock.handler_ms", ratio.handler_ms),
         report.stats("warm.unlock.raw_ms", ratio.raw_ms),
         report.stats("warm.unlock.handler_self_ms", ratio.handler_self_ms),
+        *information,
     ]
     return rows
 
@@ -127,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    # First, before this process's own moto server exists: the local stack as a developer runs it.
+    _progress(f"load: the local stack in a subprocess, up to {load.MAX_CLIENTS} concurrent HTTP clients")
+    loaded = load.run(_progress)
     _progress("moto server, template.yaml resources, seed (vault, dossier, 50 documents)")
     stack = world.start(documents=50)
     try:
@@ -155,11 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         _progress("notify: batches of 100 link events; expiry sweep with 10 due links among 10,000")
         read, expired = notify.sweep_items_read(stack)
         stream = {"batch": notify.batch_requests(stack, 5), "read": [read], "expired": [expired]}
-        rows = _rows(counts, ratio, colds, stream, relaunches)
+        rows = _rows(counts, ratio, colds, stream, relaunches, loaded)
     finally:
         stack.stop()
 
     print(report.table(rows))
+    print()
+    print(load.describe(loaded))
     print()
     print("Requests seen per figure (botocore before-send, every client of the process):")
     for name, seen in operations.items():
@@ -184,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     for explanation in explanations:
         print()
         print(explanation)
-    report.write_json(rows)
+    report.write_json(rows, extra={"load.unlock.by_clients": load.by_clients(loaded)})
     missed = [r.name for r in rows if r.passes is False]
     print(f"\nWrote {report.RESULTS.relative_to(world.ROOT)} in {time.perf_counter() - _STARTED:.0f} s.", end=" ")
     print(f"MISSED: {', '.join(missed)}" if missed else "Every target met.")

@@ -7,10 +7,13 @@ from made-up samples, to check that every figure the issues ask for is there, wi
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
-from bench import cold, report, run, warm
+from bench import cold, load, report, run, warm
 from bench.invite import DUE, PENDING, ReminderRun
+from devstack.client import Answer
 
 # Figure -> target, as issued (links: the spine issue; invitations: issue 8).
 TARGETS = {
@@ -27,14 +30,72 @@ TARGETS = {
     "accept.aws_requests": "<= 5",
     "invite_wrong_code.aws_requests": "1",
     "cold_start.invite.ratio": "<= 1.5",
+    # Load on the local stack (issue 9): the checks, then the figures reported for information.
+    "load.unlock.links_used_twice": "0",
+    "load.unlock.server_errors": "0",
+    "load.guess.max_evaluated": "<= 5",
+    "load.create_link.server_errors": "0",
+    "load.invite.server_errors": "0",
+    "load.unlock.rps": "",
+    "load.unlock.p50_ms": "",
+    "load.unlock.p95_ms": "",
+    "load.unlock.p99_ms": "",
+    "load.create_link.rps": "",
+    "load.create_link.p95_ms": "",
+    "load.invite.rps": "",
+    "load.invite.p95_ms": "",
 }
+README = Path(__file__).resolve().parents[1] / "bench" / "README.md"
 
 
 def _sample(mode: str, ms: float) -> cold.Sample:
     return cold.Sample(mode, ms, ms / 2, ms * 1.5, ["dynamodb.GetItem"], [("dynamodb", 90.0)], [])
 
 
-def _rows(items_read_100: int, items_read_10000: int, wrong_code: int) -> list[report.Row]:
+def _answer(status: int, body: dict[str, Any] | None = None, ms: float = 10.0) -> load.Timed:
+    return load.Timed(Answer(status, {}, json.dumps(body or {}).encode()), ms)
+
+
+def _unlock_phase(
+    clients: int, *, wins: int = 1, evaluated: int = 5, locks: bool = True, status: int = 410
+) -> load.UnlockPhase:
+    """Two unlocked links (the first won `wins` times, the other losers answered `status`) and
+    two guessed ones (the first evaluated `evaluated` times), judged as the bench judges them."""
+    unlocked = [load.Link(f"u{n}", f"token-u{n}", "123456") for n in range(2)]
+    guessed = [load.Link(f"g{n}", f"token-g{n}", "654321") for n in range(2)]
+    used = _answer(410, {"error": "link_used", "status": "used"})
+    lost = used if status == 410 else _answer(status, {"error": "internal"})
+    wrong = _answer(403, {"error": "wrong_code", "attemptsLeft": 1})
+    locked = _answer(410, {"error": "link_locked", "status": "locked"})
+    results, role_links = [], []
+    for n, link in enumerate(unlocked):
+        won = wins if n == 0 else 1
+        answers = [_answer(200, {"documents": []})] * won + [lost] * (load.RECIPIENTS - won)
+        results += [[a] for a in answers]
+        role_links += [link] * load.RECIPIENTS
+    for link in guessed:
+        results.append([wrong] * 4 + [locked])
+        role_links.append(link)
+    listed = {
+        **{link.link_id: {"status": "used", "usedAt": "2026-12-01T10:00:00.000Z"} for link in unlocked},
+        **{link.link_id: {"status": "locked", "failedAttempts": 5} for link in guessed},
+    }
+    listed["g0"] = {"status": "locked" if locks else "active", "failedAttempts": evaluated}
+    return load.judge(load.Run(results, 2.0, 1.9, 0.1), role_links, unlocked, guessed, listed, clients)
+
+
+def _created(count: int, status: int = 201) -> load.Created:
+    return load.Created(
+        [_answer(status, {"channels": {"link": {"status": "sent"}, "code": {"status": "sent"}}})] * count, 5.0, 4.0, 0.2
+    )
+
+
+def _load(**faults: Any) -> load.LoadResults:
+    levels = {clients: _unlock_phase(clients) for clients in load.LEVELS}
+    return load.LoadResults(_unlock_phase(250, **faults), levels, _created(50), _created(50), 0, 3.0, 1.0, 0, 2.0, 90.0)
+
+
+def _rows(items_read_100: int, items_read_10000: int, wrong_code: int, **faults: Any) -> list[report.Row]:
     counts = {
         name: [value] * 3
         for name, value in {
@@ -62,7 +123,7 @@ def _rows(items_read_100: int, items_read_10000: int, wrong_code: int) -> list[r
         ReminderRun(pending, read, DUE, DUE, 0, ["dynamodb.Query"], 1.0)
         for pending, read in zip(PENDING, (items_read_100, items_read_10000), strict=True)
     ]
-    return run._rows(counts, ratio, colds, stream, relaunches)
+    return run._rows(counts, ratio, colds, stream, relaunches, _load(**faults))
 
 
 def test_every_issued_figure_is_in_results_json_with_its_target(tmp_path: Path) -> None:
@@ -70,11 +131,59 @@ def test_every_issued_figure_is_in_results_json_with_its_target(tmp_path: Path) 
     targets = {r.name: r.target for r in rows}
     assert {name: targets.get(name) for name in TARGETS} == TARGETS
     written = tmp_path / "results.json"
-    report.write_json(rows, written)
+    report.write_json(rows, written, extra={"load.unlock.by_clients": load.by_clients(_load())})
     figures = json.loads(written.read_text(encoding="utf-8"))
     assert set(TARGETS) <= set(figures)
     assert figures["cold_start.invite.ratio"] == 1.4 and figures["reminders.items_read.10_of_10000"] == 20
-    assert all(r.passes for r in rows if r.name in TARGETS)
+    assert all(r.passes for r in rows if r.target)
+    # One level per number of concurrent clients, each with its throughput and latencies.
+    table = figures["load.unlock.by_clients"]
+    assert list(table) == ["1", "5", "25", "50", "100", "200"]
+    assert {"rps", "p50_ms", "p95_ms", "p99_ms", "server_errors"} <= set(table["200"])
+    assert table["1"]["requests"] == 2 * load.RECIPIENTS + 2 * 5 and table["1"]["rps"] == 9.0
+
+
+def test_the_load_checks_catch_a_link_won_twice_a_sixth_code_a_5xx_and_a_link_left_open() -> None:
+    def verdicts(**faults: Any) -> dict[str, str]:
+        return {r.name: r.verdict for r in _rows(20, 20, 1, **faults) if r.name.startswith("load.")}
+
+    assert set(verdicts().values()) <= {"PASS", "info"}
+    assert verdicts(wins=2)["load.unlock.links_used_twice"] == "MISSED"
+    assert verdicts(wins=0)["load.unlock.links_used_once"] == "MISSED", "a link nobody won"
+    assert verdicts(evaluated=6)["load.guess.max_evaluated"] == "MISSED"
+    assert verdicts(locks=False)["load.guess.links_locked"] == "MISSED"
+    missed = verdicts(status=502)
+    assert missed["load.unlock.server_errors"] == "MISSED" and missed["load.unlock.unexpected"] == "MISSED"
+
+
+def test_the_clients_of_a_burst_run_at_once_and_each_role_once() -> None:
+    http = load.Http(load.StackProcess("http://127.0.0.1:9", 0, {}, Path()), 4, "unused")  # never sends
+    met = threading.Barrier(4, timeout=5)  # broken (an error) unless the four roles overlap
+
+    def meet() -> list[load.Timed]:
+        met.wait()
+        return [_answer(200)]
+
+    assert [len(sent) for sent in load.together(http, [meet] * 4, 4).results] == [1, 1, 1, 1]
+
+    taken: list[int] = []
+
+    def role(n: int) -> load.Role:
+        def take() -> list[load.Timed]:
+            taken.append(n)
+            return [_answer(200, ms=n)]
+
+        return take
+
+    ran = load.together(http, [role(n) for n in range(9)], 2)
+    assert sorted(taken) == list(range(9)) and [sent[0].ms for sent in ran.results] == list(range(9))
+
+
+def test_every_load_figure_is_explained_in_the_bench_readme() -> None:
+    checked, information = load.rows(_load())
+    documented = README.read_text(encoding="utf-8")
+    assert [r.name for r in checked + information if f"`{r.name}`" not in documented] == []
+    assert "`load.unlock.by_clients`" in documented
 
 
 def test_the_reminders_figures_are_judged_against_each_other() -> None:
