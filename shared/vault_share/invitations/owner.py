@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from vault_share import clock, ids
 from vault_share.adapters.sealer import Sealer
-from vault_share.dynamo import conditional_update, to_item
+from vault_share.dynamo import conditional_update, put_new
 from vault_share.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from vault_share.guard import secrets as guard_secrets
 from vault_share.idempotency import Idempotent, Scope
@@ -451,9 +451,8 @@ def grant_access(
         "createdAt": clock.iso(now),
         "ttl": int(now.timestamp()) + RETENTION_SECONDS,
     }
-    inviting.dynamodb.put_item(
-        TableName=inviting.shares_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
-    )
+    # Made once whatever the put answers: a retry after a lost answer would tell the journals twice.
+    put_new(inviting.dynamodb, inviting.shares_table, item, "accessId")
     email = emails.access_granted_email(
         to=profile.email, vault_name=invitee.member.vault_name, sign_in_url=get_settings().frontend_origin
     )

@@ -36,7 +36,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from vault_share.dynamo import from_item, to_item
+from vault_share.dynamo import from_item, made_once, to_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
@@ -221,15 +221,23 @@ class InvitationStore(SharesStore[Invitation]):
 
     def insert(self, invitation: Invitation, ttl: int, together: Sequence[dict[str, Any]] = ()) -> None:
         """The new invitation; with `together` (TransactWriteItems parts: the guest's home page), in
-        one transaction with them, still one request. PartRefused names the part whose condition
-        failed: nothing is written."""
+        one transaction with them, still one request. Made once whatever the write answers (a
+        write carried out though its answer was lost is found by a read: vault_share.dynamo.made_once).
+        PartRefused names the part whose condition failed: nothing is written."""
         values = invitation_item(invitation, ttl)
         if not together:
-            self._put_new(values)
+            self._put_new(values, "invitationId")
             return
         put = {"TableName": self._table, "Item": to_item(values), "ConditionExpression": "attribute_not_exists(pk)"}
         try:
-            self._ddb.transact_write_items(TransactItems=[{"Put": put}, *together])
+            made_once(
+                lambda: self._ddb.transact_write_items(TransactItems=[{"Put": put}, *together]),
+                self._ddb,
+                self._table,
+                {"pk": invitation.pk},
+                "invitationId",
+                invitation.invitation_id,
+            )
         except ClientError as exc:
             reasons = exc.response.get("CancellationReasons") or []
             failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]

@@ -159,18 +159,7 @@ class LinkStore(SharesStore[Link]):
             gsi2sk=f"{link.created_at}#{link.link_id}",
             ttl=ttl,
         )
-        try:
-            self._put_new(values)
-        except Exception:
-            # Made once whatever the put answers (as vault.models.write_new): it may have been written
-            # though it failed (a timeout, a 5xx, botocore sending it again: a condition failure). The
-            # key is a fresh token's hash, so the link there is this one; if the read fails, the failure stands.
-            try:
-                stored = self.get(link.pk, consistent=True)
-            except Exception:
-                stored = None
-            if stored is None or stored.link_id != link.link_id:
-                raise
+        self._put_new(values, "linkId")  # made once whatever the put answers
 
     def set_email_status(self, pk: str, status: str) -> None:
         self._ddb.update_item(
