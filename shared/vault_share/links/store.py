@@ -10,6 +10,7 @@
 | codeMac, rightCode | HMAC(pepper, tokenHash:code), and what that code turns the link  |
 |                    |   into (vault_share.guard.attempts judges codes with it)         |
 | failedAttempts     | wrong codes judged (at most 5)                                   |
+| attemptId          | the last judged attempt's id: each is judged once                |
 | usedAt, grantHash, | the winning attempt's time, sha256 of its download grant, and    |
 |  downloadsExpireAt |   the end of its download window: meaningful once status is used |
 | revokedAt/By       | revoke: of an active link, or of a used link's download window   |
