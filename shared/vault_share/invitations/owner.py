@@ -370,8 +370,13 @@ def cancel(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviting
     if invitation.state(now) == "expired":
         raise not_pending("expired")
     changed = inviting.store.cancel(invitation.pk, caller.user_id, now)
-    if not changed.applied:
+    if not changed.applied and not _cancelled_by(changed.item, caller.user_id, now):
         raise not_pending(changed.item.state(now) if changed.item else "unknown")
+
+
+def _cancelled_by(invitation: Invitation | None, user_id: str, now: str) -> bool:
+    """This very request's cancel, sent again by botocore after its answer was lost."""
+    return invitation is not None and invitation.cancelled_at == now and invitation.cancelled_by == user_id
 
 
 # ---------------------------------------------------------------- the person's page

@@ -101,6 +101,7 @@ _ATTRIBUTES: dict[str, str] = {
     "accepted_at": "acceptedAt",
     "accepted_by": "acceptedBy",
     "cancelled_at": "cancelledAt",
+    "cancelled_by": "cancelledBy",
     "locked_at": "lockedAt",
     "expired_at": "expiredAt",
 }
@@ -145,6 +146,7 @@ class Invitation:
     accepted_at: str | None = None
     accepted_by: str | None = None
     cancelled_at: str | None = None
+    cancelled_by: str | None = None
     locked_at: str | None = None
     expired_at: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
