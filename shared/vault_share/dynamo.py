@@ -6,6 +6,7 @@ Values are plain Python (str, int, dict, list, bool); items come back deserializ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,3 +90,33 @@ def conditional_update(
         old = exc.response.get("Item")
         return Outcome(None, from_item(old) if old else None)
     return Outcome(from_item(answer["Attributes"]), None)
+
+
+def made_once(write: Callable[[], Any], ddb: Any, table: str, key: dict[str, Any], attribute: str, value: Any) -> None:
+    """A write of a new item under a fresh key (a token's hash, a new id), made once whatever its
+    answer (as vault.models.write_new): it may have been carried out though it failed (a timeout,
+    a 5xx after DynamoDB wrote it, or its own condition when botocore sent it again). Nothing else
+    can hold a fresh key, so the failure stands only when the item there, read consistently, is
+    not this one (its `attribute`, an id drawn with it, is not `value`), or cannot be read."""
+    try:
+        write()
+    except Exception:
+        try:
+            found = ddb.get_item(TableName=table, Key=to_item(key), ConsistentRead=True).get("Item")
+        except Exception:
+            found = None
+        if not found or from_item(found).get(attribute) != value:
+            raise
+
+
+def put_new(ddb: Any, table: str, values: dict[str, Any], identity: str) -> None:
+    """PutItem of a new item (`pk` not there yet), made once (`made_once`, by its `identity` attribute)."""
+    item = to_item(values)
+    made_once(
+        lambda: ddb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)"),
+        ddb,
+        table,
+        {"pk": values["pk"]},
+        identity,
+        values[identity],
+    )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from vault_share.dynamo import Outcome, conditional_update, from_item, to_item, update_request
+from vault_share.dynamo import Outcome, conditional_update, from_item, put_new, update_request
 
 T = TypeVar("T")
 
@@ -28,8 +28,9 @@ class SharesStore(Generic[T]):
         self._kind = kind  # LINK, INVITATION: the prefix of gsi1sk
         self._parse = parse  # a deserialized item -> T
 
-    def _put_new(self, values: dict[str, Any]) -> None:
-        self._ddb.put_item(TableName=self._table, Item=to_item(values), ConditionExpression="attribute_not_exists(pk)")
+    def _put_new(self, values: dict[str, Any], identity: str) -> None:
+        """A new item, made once whatever the put answers (vault_share.dynamo.put_new)."""
+        put_new(self._ddb, self._table, values, identity)
 
     def _change(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Outcome:
         """One conditional update of the item (`#status` names its status)."""

@@ -4,16 +4,19 @@ and what every answer given under a fault must respect."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
 from moto.ses.models import ses_backends
 
+from devstack.functions import LambdaContext
 from tests.conftest import REGION
-from tests.faults.injector import Injector, fresh_clients, injector
+from tests.faults.injector import Fault, Injector, expected, fresh_clients, injector
 from tests.fixtures import ACCOUNT, Api, Aws, HttpResult, User, new_dossier, new_user, new_vault
 from tests.handlers.test_links import LEAK, SNAKE
 
@@ -99,3 +102,57 @@ def uploaded(api: Api, place: Place) -> str:
 def emails_to(address: str) -> int:
     """E-mails SES accepted for this address."""
     return sum(1 for m in ses_backends[ACCOUNT][REGION].sent_messages if address in (m.destinations or []))
+
+
+# ---------------------------------------------------------------- a flow's calls, a keyed create
+
+
+def expect_calls(plan: Any, calls: list[str], position: int) -> None:
+    """The call that failed is the one the flow's list names at that position."""
+    assert [str(c) for c in plan.calls[:position]] == expected(calls)[:position], plan.calls
+
+
+SHORT_TIMEOUT = 1  # seconds: how long Powertools keeps a record in progress for the faulted request
+
+
+@dataclass(frozen=True)
+class KeyedCreate:
+    """A create with an Idempotency-Key sent under a fault, then again with nothing failing."""
+
+    first: HttpResult
+    retried: HttpResult  # a 201: the retry's, or the first's when its record stayed in progress
+    unrecorded: bool  # done and answered, but its record could not be completed
+
+
+def keyed_create_under_a_fault(
+    api: Api, function: str, faults: Injector, fault: Fault, position: int, calls: list[str],
+    send: Callable[[], HttpResult],
+) -> KeyedCreate:  # fmt: skip
+    """`send()` with the `position`-th of `calls` failing with `fault`, then again. A record the
+    faulted request leaves in progress expires in SHORT_TIMEOUT (on AWS: the function's timeout)."""
+    pool = api.pools[function]
+    with pytest.MonkeyPatch.context() as patch:
+        if position == 1:  # (the one call whose failure can leave the record in progress, unanswered)
+            patch.setattr(pool, "context", lambda: LambdaContext(pool.name, pool.arn, timeout_seconds=SHORT_TIMEOUT))
+        with faults.failing(fault, at=position) as plan:
+            first = clean_or_unavailable(send())
+    expect_calls(plan, calls, position)
+    assert first.status in (201, 503, 409), first.body
+    if first.status == 409:  # botocore's own retry met Powertools' record: a request in progress
+        assert first.json()["error"] == "request_in_progress"
+
+    retried = clean(send())
+    unrecorded = position == len(calls) and not (fault.after or fault.retried)
+    if unrecorded:
+        # The work was done and answered, but its record could not be completed: it stays in
+        # progress, and a retry within the function's timeout is told so (after it, a retry would
+        # do the work again: it takes this fault and a client retrying a 201).
+        assert first.status == 201
+        assert (retried.status, retried.json()["error"]) == (409, "request_in_progress")
+        retried = first
+    elif retried.status == 409:  # the first left its record in progress: it expires with its context
+        assert retried.json()["error"] == "request_in_progress"
+        time.sleep(SHORT_TIMEOUT + 0.1)
+        retried = clean(send())
+    assert retried.status == 201, retried.body
+    return KeyedCreate(first, retried, unrecorded)

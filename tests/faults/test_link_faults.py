@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +21,15 @@ import pytest
 from vault_share import clock
 from vault_share.vault import models as m
 
-from devstack.functions import LambdaContext
-from tests.faults.conftest import clean, clean_or_unavailable, emails_to, headers_of, unavailable
+from tests.faults.conftest import (
+    clean,
+    clean_or_unavailable,
+    emails_to,
+    expect_calls,
+    headers_of,
+    keyed_create_under_a_fault,
+    unavailable,
+)
 from tests.faults.injector import (
     READ_TIMEOUT,
     Fault,
@@ -52,8 +58,6 @@ UNLOCK = ["secrets-manager.GetSecretValue", "dynamodb.UpdateItem"]
 FETCH = ["dynamodb.UpdateItem"]
 REVOKE_ACTIVE = ["dynamodb.GetItem", "dynamodb.Query", "dynamodb.UpdateItem"]
 REVOKE_USED = ["dynamodb.GetItem", "dynamodb.Query", "dynamodb.UpdateItem!", "dynamodb.UpdateItem"]
-
-SHORT_TIMEOUT = 1  # seconds: how long Powertools keeps a record in progress for the faulted request
 
 
 @dataclass
@@ -118,11 +122,6 @@ def token_of(answer: dict[str, Any]) -> str:
     return str(answer["url"]).rsplit("/", 1)[1]
 
 
-def expect_calls(plan: Any, calls: list[str], position: int) -> None:
-    """The call that failed is the one the flow's list names at that position."""
-    assert [str(c) for c in plan.calls[:position]] == expected(calls)[:position], plan.calls
-
-
 # ============================================================== create, with its e-mail and a key
 
 
@@ -148,32 +147,10 @@ def test_create_link_under_a_fault(
     recipient = f"r-{uuid.uuid4().hex[:10]}@example.fr"
     body, key = {"documentIds": [place.document_id], "recipientEmail": recipient}, f"k-{uuid.uuid4()}"
     cold_pepper()
-    pool = api.pools["CreateLinkFunction"]
-    with pytest.MonkeyPatch.context() as patch:
-        # A record the faulted request leaves in progress expires in 1 s (15 s, the function's timeout, on AWS).
-        if position == 1:  # (the one call whose failure can leave the record in progress, unanswered)
-            patch.setattr(pool, "context", lambda: LambdaContext(pool.name, pool.arn, timeout_seconds=SHORT_TIMEOUT))
-        with faults.failing(fault, at=position) as plan:
-            first = clean_or_unavailable(create_with(api, world, place, body, key))
-    expect_calls(plan, CREATE, position)
-    assert first.status in (201, 503, 409), first.body
-    if first.status == 409:  # botocore's own retry met Powertools' record: a request in progress
-        assert first.json()["error"] == "request_in_progress"
-
-    retried = clean(create_with(api, world, place, body, key))
-    unrecorded = position == len(CREATE) and not (fault.after or fault.retried)
-    if unrecorded:
-        # The work was done and answered, but its record could not be completed: it stays in
-        # progress, and a retry within the function's timeout is told so (after it, a retry would
-        # make a second link: it takes this fault and a client retrying a 201).
-        assert first.status == 201
-        assert (retried.status, retried.json()["error"]) == (409, "request_in_progress")
-        retried = first
-    elif retried.status == 409:  # the first left its record in progress: it expires with its context
-        assert retried.json()["error"] == "request_in_progress"
-        time.sleep(SHORT_TIMEOUT + 0.1)
-        retried = clean(create_with(api, world, place, body, key))
-    assert retried.status == 201, retried.body
+    done = keyed_create_under_a_fault(
+        api, "CreateLinkFunction", faults, fault, position, CREATE, lambda: create_with(api, world, place, body, key)
+    )
+    first, retried, unrecorded = done.first, done.retried, done.unrecorded
     answer = retried.json()
     if first.status == 201:
         kept = first.json()

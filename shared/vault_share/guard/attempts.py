@@ -18,6 +18,12 @@ Attributes the caller wants on success (`on_success`) are written by every judge
 miss leaves the item open, and the next judged attempt overwrites them, so they mean something
 once the status is the success status, when no attempt can be judged any more. The fifth miss
 leaves the status open (`states.state` reads it as locked); a second write records the lock.
+
+Each attempt writes its own id (`attemptId`) and is judged only where the item does not hold it
+already: when botocore sends the write again because the answer of its first send was lost, the
+second send is refused and the item it comes back with says how the first was judged. A code is
+judged once per attempt, however often its write was sent. `judged_before` tells, by a read, how
+an attempt whose answer never came back was judged, if it was.
 """
 
 from __future__ import annotations
@@ -25,8 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from vault_share import observability
-from vault_share.dynamo import conditional_update
+from vault_share import ids, observability
+from vault_share.dynamo import conditional_update, from_item, to_item
 from vault_share.errors import DomainError
 from vault_share.guard.states import ENDED, LOCKED, MAX_ATTEMPTS, Guard, failed_attempts
 
@@ -74,9 +80,12 @@ def attempt(
     now: str,
     on_success: dict[str, Any],
     also: tuple[str, dict[str, Any]] | None = None,
+    attempt_id: str | None = None,
 ) -> Judged:
     """`also`: a further condition (and its values) without which the attempt is refused
-    unjudged, as a closed item is: what the item must be for this form of the code to apply."""
+    unjudged, as a closed item is: what the item must be for this form of the code to apply.
+    `attempt_id`: this attempt's own id (a new one if None), for `judged_before`."""
+    attempt_id = attempt_id or ids.new_id()
     names = {"#status": "status", "#mac": mac}
     values: dict[str, Any] = {
         ":open": guard.open,
@@ -84,8 +93,12 @@ def attempt(
         ":now": now,
         ":max": MAX_ATTEMPTS,
         ":partition": guard.expiry_partition,
+        ":attempt": attempt_id,
     }
-    condition = "#status = :open AND expiresAt > :now AND failedAttempts < :max"
+    condition = (
+        "#status = :open AND expiresAt > :now AND failedAttempts < :max"
+        " AND (attribute_not_exists(attemptId) OR attemptId <> :attempt)"
+    )
     if also is not None:
         condition = f"{condition} AND ({also[0]})"
         values.update(also[1])
@@ -93,6 +106,7 @@ def attempt(
         "#status = if_not_exists(rightCode.#mac.#status, :open)",
         "failedAttempts = failedAttempts + if_not_exists(rightCode.#mac.missed, :one)",
         "expiryPk = if_not_exists(rightCode.#mac.expiryPk, :partition)",
+        "attemptId = :attempt",
     ]
     for i, (attribute, value) in enumerate(on_success.items()):
         names[f"#s{i}"], values[f":s{i}"] = attribute, value
@@ -107,8 +121,27 @@ def attempt(
         names,
     )
     if outcome.new is None:
+        if outcome.old is not None and outcome.old.get("attemptId") == attempt_id:
+            return _verdict(ddb, table, key, guard, now, outcome.old)  # botocore sent it again: judged once
         return Judged("refused", outcome.old)
-    item = outcome.new
+    return _verdict(ddb, table, key, guard, now, outcome.new)
+
+
+def judged_before(ddb: Any, table: str, key: dict[str, Any], guard: Guard, attempt_id: str, now: str) -> Judged | None:
+    """How the attempt `attempt_id` was judged, read back (consistently) after its write failed:
+    None if it was not, or if that cannot be told (the read failed, a later attempt was judged)."""
+    try:
+        found = ddb.get_item(TableName=table, Key=to_item(key), ConsistentRead=True).get("Item")
+    except Exception:
+        return None
+    item = from_item(found) if found else None
+    if item is None or item.get("attemptId") != attempt_id:
+        return None
+    return _verdict(ddb, table, key, guard, now, item)
+
+
+def _verdict(ddb: Any, table: str, key: dict[str, Any], guard: Guard, now: str, item: dict[str, Any]) -> Judged:
+    """The verdict of the judged attempt that left `item` as it is."""
     if item.get("status") == guard.success:
         return Judged("won", item)
     observability.wrong_code(guard.expiry_partition.lower())  # link or invitation

@@ -12,12 +12,12 @@ written back (`record_sends`): `sent`, `queued` (a letter waiting to be printed)
 owner sees it).
 
 A channel left behind is the scheduled run's (invitations.reminders): one whose claim was never
-recorded (the request died between its claim and its sends) once STALE_CLAIM has passed, or one
-that failed, is sent again under a new claim, at most MAX_SEND_RETRIES times. For that, every
-claim also sets the invitation's `nextRelaunchAt` (the moment the run next looks at it) to
-STALE_CLAIM later, and the record puts it back to the next reminder (`follow_up`). A crash after a
-provider took a message but before its record is the one case that sends it twice (the same link
-or code again): providers give no way to ask.
+recorded (the request died between its claim and its sends, or its record failed) once
+STALE_CLAIM has passed, or one that failed, is sent again under a new claim, at most
+MAX_SEND_RETRIES times. For that, every claim also sets the invitation's `nextRelaunchAt` (the
+moment the run next looks at it) to STALE_CLAIM later, and the record puts it back to the next
+reminder (`follow_up`). A crash (or a failed record) after a provider took a message is the one
+case that sends it twice (the same link or code again): providers give no way to ask.
 
 Owner routes (invitations.owner) and scheduled reminders share this module.
 """
@@ -25,7 +25,7 @@ Owner routes (invitations.owner) and scheduled reminders share this module.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -309,5 +309,22 @@ def deliver(
     sent = send(invitation, secrets, number, on, channels)
     claims = {c: str((invitation.channels.get(c) or {}).get("claimedAt", "")) for c in sent.statuses}
     next_look = follow_up(invitation, sent.statuses, cadence, clock.now())
-    recorded = store.record_sends(invitation.pk, number, sent.statuses, claims, next_look, sent.letter_cents)
+    try:
+        recorded = store.record_sends(invitation.pk, number, sent.statuses, claims, next_look, sent.letter_cents)
+    except Exception as exc:
+        # The sends are done: the caller is told what they did. Their claims stay unrecorded, so
+        # the scheduled run sends them again after STALE_CLAIM (the one case of a message sent
+        # twice, as a crash here would): failing the request would have its retry send them again
+        # at once, and make a second invitation.
+        logger.warning(
+            "sends not recorded",
+            extra={"subject_id": invitation.invitation_id, "error_type": type(exc).__name__},
+        )
+        return replace(invitation, channels=_with_statuses(invitation.channels, sent.statuses))
     return recorded.item or invitation
+
+
+def _with_statuses(entries: Mapping[str, dict[str, Any]], statuses: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    return {
+        channel: {**entry, "status": statuses.get(channel, entry.get("status"))} for channel, entry in entries.items()
+    }

@@ -16,10 +16,10 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from vault_share import clock, ids
 from vault_share.adapters.sealer import Sealer
-from vault_share.dynamo import conditional_update, to_item
+from vault_share.dynamo import conditional_update, put_new
 from vault_share.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from vault_share.guard import secrets as guard_secrets
-from vault_share.idempotency import Idempotent, Scope
+from vault_share.idempotency import Idempotent, Scope, Staged
 from vault_share.invitations import codes, delivery, emails, schedule
 from vault_share.invitations.delivery import Channels, Secrets
 from vault_share.invitations.store import (
@@ -225,10 +225,11 @@ class InviteRequest:
     body: CreateInvitation
 
 
-def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
-    """Check everything, then write the mobile if one is given, the invitation (which claims its
-    first send), and send: the link by e-mail or letter, the code by SMS. The code is in the
-    answer and, sealed, in the invitation (the owner reads it back)."""
+def invite(request: InviteRequest, inviting: Inviting) -> Staged:
+    """Check everything, write the mobile if one is given; then the answer (kept for a retry
+    before anything else is done: vault_share.idempotency.Staged), and the effects: write the
+    invitation (which claims its first send), and send: the link by e-mail or letter, the code by
+    SMS. The code is in the answer and, sealed, in the invitation (the owner reads it back)."""
     body, caller = request.body, request.caller
     invitee = _load(inviting, caller, request.vault_id, request.person_id, body.dossier_ids)
     person = invitee.person
@@ -283,15 +284,23 @@ def invite(request: InviteRequest, inviting: Inviting) -> dict[str, Any]:
         # The record of the first send sets the first reminder (delivery.follow_up).
         next_relaunch_at=delivery.check_at(moment) if status == "pending" else None,
     )
-    try:
-        inviting.store.insert(
-            invitation, ttl=int(expires.timestamp()) + RETENTION_SECONDS, together=[guests.home_page_write(home, now)]
-        )
-    except PartRefused:
-        raise guests.home_conflict() from None
-    on = delivery.sent_on(link, code)
-    invitation = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels, inviting.cadence)
-    return invitation_json(invitation, secrets, now)
+
+    def effects() -> dict[str, Any]:
+        try:
+            inviting.store.insert(
+                invitation,
+                ttl=int(expires.timestamp()) + RETENTION_SECONDS,
+                together=[guests.home_page_write(home, now)],
+            )
+        except PartRefused:
+            raise guests.home_conflict() from None
+        on = delivery.sent_on(link, code)
+        sent = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels, inviting.cadence)
+        return invitation_json(sent, secrets, now)
+
+    # Before the effects, as a retry would find it if the final answer could not be kept: each
+    # channel `queued` (claimed, not yet known), which the owner's reads then tell.
+    return Staged(invitation_json(invitation, secrets, now), effects)
 
 
 def _scope(request: InviteRequest) -> Scope:
@@ -299,7 +308,7 @@ def _scope(request: InviteRequest) -> Scope:
 
 
 def idempotent_invite(
-    table: str, sealer: Sealer, pepper: Callable[[], bytes], run: Callable[[InviteRequest], dict[str, Any]]
+    table: str, sealer: Sealer, pepper: Callable[[], bytes], run: Callable[[InviteRequest], Staged]
 ) -> Idempotent[InviteRequest]:
     """`invite` where a retried request (same Idempotency-Key, same body) gets the first answer
     again, sealed under the invitation key (it holds the code). Built once per container."""
@@ -361,8 +370,13 @@ def cancel(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviting
     if invitation.state(now) == "expired":
         raise not_pending("expired")
     changed = inviting.store.cancel(invitation.pk, caller.user_id, now)
-    if not changed.applied:
+    if not changed.applied and not _cancelled_by(changed.item, caller.user_id, now):
         raise not_pending(changed.item.state(now) if changed.item else "unknown")
+
+
+def _cancelled_by(invitation: Invitation | None, user_id: str, now: str) -> bool:
+    """This very request's cancel, sent again by botocore after its answer was lost."""
+    return invitation is not None and invitation.cancelled_at == now and invitation.cancelled_by == user_id
 
 
 # ---------------------------------------------------------------- the person's page
@@ -451,9 +465,8 @@ def grant_access(
         "createdAt": clock.iso(now),
         "ttl": int(now.timestamp()) + RETENTION_SECONDS,
     }
-    inviting.dynamodb.put_item(
-        TableName=inviting.shares_table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
-    )
+    # Made once whatever the put answers: a retry after a lost answer would tell the journals twice.
+    put_new(inviting.dynamodb, inviting.shares_table, item, "accessId")
     email = emails.access_granted_email(
         to=profile.email, vault_name=invitee.member.vault_name, sign_in_url=get_settings().frontend_origin
     )

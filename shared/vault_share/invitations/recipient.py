@@ -11,7 +11,9 @@ requests for a new account (two with a signed-in one) and one for a wrong code:
 3. the account is made (Cognito, idempotent; `account_exists` when the address has another one,
    `account_mismatch` when the signed-in account is not the invited address);
 4. the guest is admitted (vault table) in the transaction that writes the invitation accepted.
-If 3 or 4 fails, `reopen` puts it back to pending: the same request, retried, succeeds. An
+If 3 or 4 fails, `reopen` puts it back to pending: the same request, retried, succeeds (a
+reopen refused because 4 was written though its answer was lost is the acceptance done). A
+judging write whose answer was lost is read back (vault_share.guard.attempts.judged_before). An
 acceptance left `accepting` by a crash is reopened by the next request after
 ACCEPTING_STALE_SECONDS.
 """
@@ -246,6 +248,7 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
     # The MAC covered the address given on the letter path: it is the one the code was sent to.
     address = given_address or str(judged.email)
     accepted_at = str(judged.accepted_at)
+    user_id: str | None = None
     try:
         user_id = _account(judged, address, claims, password, recipient)
         recipient.admit(
@@ -255,9 +258,11 @@ def accept(token: str, submitted: Submitted, authorization: str | None, recipien
         recipient.invitations.reopen(judged.pk, accepted_at)
         raise
     except Exception as exc:
-        logger.warning("acceptance reopened", extra={"error_type": type(exc).__name__})
-        recipient.invitations.reopen(judged.pk, accepted_at)
-        raise Unavailable() from None
+        reopened = recipient.invitations.reopen(judged.pk, accepted_at)
+        if not _finished_by(reopened.item, accepted_at, user_id):
+            logger.warning("acceptance reopened", extra={"error_type": type(exc).__name__})
+            raise Unavailable() from None
+        # The admission was written though its answer was lost: accepted, by this very request.
     observability.invitation_accepted()
     return {"vaultId": judged.vault_id, "vaultName": judged.vault_name, "role": "guest"}
 
@@ -314,6 +319,17 @@ def _foreign_account(recipient: Recipient, address: str | None, invitation: Invi
     """An account of that address that this invitation did not make: its holder signs in instead."""
     account = recipient.accounts.find(address) if address else None
     return account is not None and not account.made_by(invitation.invitation_id)
+
+
+def _finished_by(invitation: Invitation | None, accepted_at: str, user_id: str | None) -> bool:
+    """Whether the acceptance won at `accepted_at` was written accepted, for `user_id`."""
+    return (
+        invitation is not None
+        and user_id is not None
+        and invitation.status == "accepted"
+        and invitation.accepted_at == accepted_at
+        and invitation.accepted_by == user_id
+    )
 
 
 def _stale(invitation: Invitation) -> bool:

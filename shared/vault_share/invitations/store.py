@@ -12,7 +12,8 @@
 |  nextRelaunchAt      |   the next reminder, or a send to make again (sparse index of the |
 |                      |   reminders run; see "sends" below)                               |
 | codeMac, rightCode,  | the guard of the validation code (vault_share.guard): acceptance  |
-|  failedAttempts      |   is judged against the MAC, never by decrypting                  |
+|  failedAttempts,     |   is judged against the MAC, never by decrypting; attemptId: the  |
+|  attemptId           |   last judged attempt's (each judged once)                        |
 | validationMac        | by letter, no e-mail: the validation code's MAC (invitations.codes)|
 | sealed               | KMS ciphertext of the token and the code: the owner reads the code|
 |                      |   back, reminders re-send the same link                           |
@@ -36,8 +37,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from vault_share.dynamo import from_item, to_item
-from vault_share.guard.attempts import Judged, attempt, guarded_attributes
+from vault_share import ids
+from vault_share.dynamo import from_item, made_once, to_item
+from vault_share.guard.attempts import Judged, attempt, guarded_attributes, judged_before
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
 from vault_share.shares import Changed, SharesStore
@@ -99,6 +101,7 @@ _ATTRIBUTES: dict[str, str] = {
     "accepted_at": "acceptedAt",
     "accepted_by": "acceptedBy",
     "cancelled_at": "cancelledAt",
+    "cancelled_by": "cancelledBy",
     "locked_at": "lockedAt",
     "expired_at": "expiredAt",
 }
@@ -143,6 +146,7 @@ class Invitation:
     accepted_at: str | None = None
     accepted_by: str | None = None
     cancelled_at: str | None = None
+    cancelled_by: str | None = None
     locked_at: str | None = None
     expired_at: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -221,15 +225,23 @@ class InvitationStore(SharesStore[Invitation]):
 
     def insert(self, invitation: Invitation, ttl: int, together: Sequence[dict[str, Any]] = ()) -> None:
         """The new invitation; with `together` (TransactWriteItems parts: the guest's home page), in
-        one transaction with them, still one request. PartRefused names the part whose condition
-        failed: nothing is written."""
+        one transaction with them, still one request. Made once whatever the write answers (a
+        write carried out though its answer was lost is found by a read: vault_share.dynamo.made_once).
+        PartRefused names the part whose condition failed: nothing is written."""
         values = invitation_item(invitation, ttl)
         if not together:
-            self._put_new(values)
+            self._put_new(values, "invitationId")
             return
         put = {"TableName": self._table, "Item": to_item(values), "ConditionExpression": "attribute_not_exists(pk)"}
         try:
-            self._ddb.transact_write_items(TransactItems=[{"Put": put}, *together])
+            made_once(
+                lambda: self._ddb.transact_write_items(TransactItems=[{"Put": put}, *together]),
+                self._ddb,
+                self._table,
+                {"pk": invitation.pk},
+                "invitationId",
+                invitation.invitation_id,
+            )
         except ClientError as exc:
             reasons = exc.response.get("CancellationReasons") or []
             failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
@@ -244,7 +256,18 @@ class InvitationStore(SharesStore[Invitation]):
         no e-mail on file), as a code alone is only where they are not; otherwise refused unjudged."""
         letter_no_email = "linkChannel = :postal AND attribute_not_exists(email)"
         also = (letter_no_email if with_email else f"NOT ({letter_no_email})", {":postal": "postal"})
-        judged: Judged = attempt(self._ddb, self._table, {"pk": pk}, INVITATION, mac, now, {"acceptedAt": now}, also)
+        key, attempt_id = {"pk": pk}, ids.new_id()
+        try:
+            judged: Judged = attempt(
+                self._ddb, self._table, key, INVITATION, mac, now, {"acceptedAt": now}, also, attempt_id
+            )
+        except Exception:
+            # Carried out though its answer was lost (a timeout)? The item says so: a right code
+            # then goes on, never left `accepting`, and a wrong one is answered as judged.
+            found = judged_before(self._ddb, self._table, key, INVITATION, attempt_id, now)
+            if found is None:
+                raise
+            judged = found
         return judged.verdict, _invitation(judged.item)
 
     def finish(self, pk: str, accepted_at: str, user_id: str) -> Changed[Invitation]:

@@ -10,6 +10,7 @@
 | codeMac, rightCode | HMAC(pepper, tokenHash:code), and what that code turns the link  |
 |                    |   into (vault_share.guard.attempts judges codes with it)         |
 | failedAttempts     | wrong codes judged (at most 5)                                   |
+| attemptId          | the last judged attempt's id: each is judged once                |
 | usedAt, grantHash, | the winning attempt's time, sha256 of its download grant, and    |
 |  downloadsExpireAt |   the end of its download window: meaningful once status is used |
 | revokedAt/By       | revoke: of an active link, or of a used link's download window   |
@@ -159,18 +160,7 @@ class LinkStore(SharesStore[Link]):
             gsi2sk=f"{link.created_at}#{link.link_id}",
             ttl=ttl,
         )
-        try:
-            self._put_new(values)
-        except Exception:
-            # Made once whatever the put answers (as vault.models.write_new): it may have been written
-            # though it failed (a timeout, a 5xx, botocore sending it again: a condition failure). The
-            # key is a fresh token's hash, so the link there is this one; if the read fails, the failure stands.
-            try:
-                stored = self.get(link.pk, consistent=True)
-            except Exception:
-                stored = None
-            if stored is None or stored.link_id != link.link_id:
-                raise
+        self._put_new(values, "linkId")  # made once whatever the put answers
 
     def set_email_status(self, pk: str, status: str) -> None:
         self._ddb.update_item(
