@@ -13,8 +13,10 @@ whose answer was lost: README, Faults), and whatever was left behind shows `queu
 from __future__ import annotations
 
 import copy
+import json
 import os
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,6 +85,12 @@ ACCEPT = [
     "dynamodb.TransactWriteItems",  # the guest admitted, the person linked, the invitation accepted
 ]
 WRONG_CODE = ["secrets-manager.GetSecretValue", "dynamodb.UpdateItem"]
+CONFIRM_EMAIL = [
+    "dynamodb.GetItem",  # the invitation, by its token's hash
+    "secrets-manager.GetSecretValue",  # the pepper (cold container): the e-mail code's MAC
+    "dynamodb.UpdateItem",  # the address and the MAC of both codes, one more e-mail code counted
+    "ses.SendRawEmail",  # the confirmation code (never the link)
+]
 RELAUNCH = [
     "dynamodb.GetItem",  # the caller's membership
     "dynamodb.Query",  # the invitation by id
@@ -464,6 +472,57 @@ def test_a_wrong_code_under_a_fault_is_judged_once(
     assert (locked.status, locked.json()["error"]) == (410, "invitation_locked")
     assert failed_attempts(invitation) == 5
     assert seen(api, world, invitation.invitation_id)["status"] == "locked"
+
+
+# ============================================================== letter path: the e-mail address
+
+
+def letter_invited(api: Api, world: World) -> Invited:
+    """A pending invitation by letter to a person with no e-mail on file, its code phoned."""
+    person = new_person(api, world, email=False, mobile=False, postal=True)
+    path = f"{world.vault}/persons/{person.person_id}/invitations"
+    answer = api.call("POST", path, {"dossierIds": [world.dossier_id]}, user=world.owner).json()
+    s3 = boto3.client("s3")
+    bucket, key = os.environ["DOCUMENTS_BUCKET"], f"letters/{world.vault_id}/{answer['invitationId']}/0.json"
+    token = INVITE_URL.search(json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["text"])
+    assert token is not None
+    return Invited(person, answer["invitationId"], token["token"], answer["code"])
+
+
+def test_an_e_mail_confirmation_makes_these_calls(api: Api, world: World, faults: Injector) -> None:
+    invitation = letter_invited(api, world)
+    cold_pepper()
+    with faults.recording() as calls:
+        result = api.call("POST", f"{invitation.path}/email", {"email": f"c.{uuid.uuid4().hex[:8]}@example.fr"})
+    assert result.status == 202, result.body
+    assert [str(c) for c in calls] == expected(CONFIRM_EMAIL)
+
+
+@pytest.mark.parametrize(("position", "fault"), cases("confirm-email", CONFIRM_EMAIL))
+def test_an_e_mail_confirmation_under_a_fault(
+    api: Api, aws: Aws, world: World, faults: Injector, position: int, fault: Fault
+) -> None:
+    """Whatever failed, asking again sends a code, the newest code received accepts the invitation,
+    and no validation code was counted."""
+    invitation = letter_invited(api, world)
+    address = f"c.{uuid.uuid4().hex[:8]}@example.fr"
+    cold_pepper()
+    with faults.failing(fault, at=position) as plan:
+        first = clean_or_unavailable(api.call("POST", f"{invitation.path}/email", {"email": address}))
+    expect_calls(plan, CONFIRM_EMAIL, position)
+    assert first.status in (202, 503), first.body
+    if first.status == 503:
+        again = clean(api.call("POST", f"{invitation.path}/email", {"email": address}))
+        assert again.status == 202, f"asking again is refused: {again.body}"
+    mails = mails_to(address)
+    assert 1 <= len(mails) <= 2, "one code per request that got through to SES"
+    assert all(invitation.token not in m["text"] and invitation.code not in m["text"] for m in mails)
+    [email_code] = re.findall(r"\b[0-9]{6}\b", mails[-1]["text"])
+    fields = {"code": invitation.code, "password": PASSWORD, "email": address, "emailCode": email_code}
+    accepted = clean(api.call("POST", invitation.path, fields))
+    assert accepted.status == 200, accepted.body
+    assert failed_attempts(invitation) == 0
+    assert sign_in(aws, address, PASSWORD)["AuthenticationResult"]["IdToken"]
 
 
 # ============================================================== relaunch and cancel (owner)
