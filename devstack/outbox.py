@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from devstack.state import copied
+
 _FOLDING = re.compile(r"\r?\n(?=[ \t])")
 _HTML_TAG = re.compile(r"<\s*(html|body|p|div|a|br|table|span|h[1-6])\b", re.IGNORECASE)
 
@@ -120,14 +122,8 @@ def _sms(region: str, account: str) -> list[dict[str, Any]]:
 
     # An insertion-ordered dict: message id -> (phone number, text), filled by moto's server threads.
     messages = sns_backends[account][region].sms_messages
-    for _ in range(5):
-        try:
-            published = list(messages.values())
-            break
-        except RuntimeError:  # changed size while copied (free-threaded Python); copy again
-            continue
-    else:
-        published = []
+    nothing: list[tuple[str, str]] = []
+    published = copied(lambda: list(messages.values()), nothing)
     return [{"to": phone, "text": text} for phone, text in published]
 
 

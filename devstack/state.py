@@ -23,8 +23,9 @@ T = TypeVar("T")
 _COPY_TRIES = 5
 
 
-def _copied(read: Callable[[], T], empty: T) -> T:
-    """`read()` over dicts that moto's server threads change meanwhile: copy again on a clash."""
+def copied(read: Callable[[], T], empty: T) -> T:
+    """`read()` over dicts that moto's server threads change meanwhile (free-threaded Python too):
+    copy again on a clash, `empty` after a few tries."""
     for _ in range(_COPY_TRIES):
         try:
             return read()
@@ -43,9 +44,9 @@ def tables(region: str, account: str) -> dict[str, dict[str, str]]:
     backend = dynamodb_backends[account][region]
     result: dict[str, dict[str, str]] = {}
     no_tables: dict[str, Any] = {}
-    for name, table in _copied(lambda: dict(backend.tables), no_tables).items():
+    for name, table in copied(lambda: dict(backend.tables), no_tables).items():
         no_items: list[Any] = []
-        items = _copied(table.all_items, no_items)
+        items = copied(table.all_items, no_items)
         result[name] = {
             f"{item.hash_key.value}|{item.range_key.value if item.range_key else ''}": _digest(item.to_json())
             for item in items
