@@ -16,7 +16,14 @@ LAYER_LOCK := shared/requirements.txt
 # without it, pins already in the locks are kept.
 UPGRADE ?=
 
-.PHONY: run test lint fmt unit bench lock openapi clean
+.PHONY: run test lint fmt unit bench lock openapi clean console console-test screenshots
+
+# The owner console (console/: Preact, Vite, TypeScript): `npm ci` from its lock, then a build that
+# make redoes only when a source, the lock or the API's spec changed.
+CONSOLE_MODULES := console/node_modules/.package-lock.json
+CONSOLE_BUILD := console/dist/index.html
+CONSOLE_SOURCES := $(shell find console/src console/public -type f 2>/dev/null) console/index.html \
+	console/vite.config.ts console/tsconfig.json openapi.json
 
 $(STAMP): pyproject.toml $(DEV_LOCK) $(LAYER_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +31,20 @@ $(STAMP): pyproject.toml $(DEV_LOCK) $(LAYER_LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-run: $(STAMP)
+$(CONSOLE_MODULES): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE_BUILD): $(CONSOLE_MODULES) $(CONSOLE_SOURCES)
+	cd console && npm run --silent build
+
+console: $(CONSOLE_BUILD)
+
+# The console's own checks: types, the generated API types against openapi.json, component tests.
+console-test: $(CONSOLE_MODULES)
+	cd console && npx tsc --noEmit && npx vitest run
+
+run: $(STAMP) $(CONSOLE_BUILD)
 	PORT=$(PORT) exec $(BIN)/python -m devstack
 
 lint: $(STAMP)
@@ -41,16 +61,23 @@ fmt: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit tests/handlers tests/test_event_shapes.py -m "not e2e and not browser"
 
-test: lint
+test: lint console-test $(CONSOLE_BUILD)
 	bash scripts/ensure-chromium.sh
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
+
+# The README's screenshots of the console, taken by its browser test (tests/browser/test_console.py).
+screenshots: $(STAMP) $(CONSOLE_BUILD)
+	bash scripts/ensure-chromium.sh
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_console.py -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# openapi.json from the functions' resolvers and route decorators (tests/test_openapi.py fails when it is stale).
-openapi: $(STAMP)
+# openapi.json from the functions' resolvers and route decorators (tests/test_openapi.py fails when it is stale),
+# then the console's API types from it (console/tests/schema-drift.test.ts fails when they are stale).
+openapi: $(STAMP) $(CONSOLE_MODULES)
 	$(BIN)/python -m scripts.openapi
+	cd console && npm run --silent types
 
 # The dev lock is universal (any OS, Python >= 3.11); the layer lock is for Lambda (python3.13,
 # arm64) and takes its versions from the dev lock, so that what is tested is what is shipped.
@@ -61,4 +88,4 @@ lock: $(STAMP)
 		--only-binary :all: --generate-hashes -c $(DEV_LOCK) -o $(LAYER_LOCK)
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache console/node_modules console/dist

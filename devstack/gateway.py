@@ -123,6 +123,8 @@ class Gateway:
         self.authorizer: CognitoAuthorizer | None = None
         self.cors: dict[str, str] = {}
         self.local_routes: dict[tuple[str, str], LocalHandler] = {}
+        # The owner console at /app/ (devstack.console), set once the stack knows its config.
+        self.console: Any = None
         self.server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -192,6 +194,8 @@ class Gateway:
                     415, "unsupported_media_type", "Les requêtes POST vers /_local/ doivent être en application/json."
                 )
             return local(parts.query, body, header_map)
+        if self.console is not None and (path == "/app" or path.startswith("/app/")):
+            return self.console.answer(method, path)
         route, params, allowed = self.table.match(method, path)
         if method == "OPTIONS" and allowed:
             return self._preflight()

@@ -24,7 +24,7 @@ from moto.dynamodb.responses import DynamoHandler
 Undo = Callable[[], None]
 
 
-def _patch(owner: type, name: str, value: Any) -> Undo:
+def patch(owner: type, name: str, value: Any) -> Undo:
     had = name in owner.__dict__
     previous = owner.__dict__.get(name)
     setattr(owner, name, value)
@@ -51,9 +51,9 @@ def one_event_per_thread() -> Undo:
         return property(lambda _self: getattr(local, name), lambda _self, value: setattr(local, name, value))
 
     undos = [
-        _patch(APIGatewayRestResolver, "resolve", resolve_here),
-        _patch(APIGatewayRestResolver, "current_event", per_thread("event")),
-        _patch(APIGatewayRestResolver, "lambda_context", per_thread("context")),
+        patch(APIGatewayRestResolver, "resolve", resolve_here),
+        patch(APIGatewayRestResolver, "current_event", per_thread("event")),
+        patch(APIGatewayRestResolver, "lambda_context", per_thread("context")),
     ]
 
     def undo_all() -> None:
@@ -72,4 +72,4 @@ def atomic_dynamodb() -> Undo:
         with lock:
             return call_action(self)
 
-    return _patch(DynamoHandler, "call_action", atomic)
+    return patch(DynamoHandler, "call_action", atomic)

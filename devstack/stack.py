@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
-from devstack import isolation, outbox, state, template
+from devstack import cognito, console, isolation, outbox, state, template
 from devstack.authorizer import CognitoAuthorizer
 from devstack.events import HttpAnswer
 from devstack.functions import FunctionPool
@@ -145,7 +145,11 @@ class LocalStack:
 
     def start(self) -> None:
         # Threads of this process stand for concurrent Lambda environments and for DynamoDB.
-        self._undo_isolation = [isolation.one_event_per_thread(), isolation.atomic_dynamodb()]
+        self._undo_isolation = [
+            isolation.one_event_per_thread(),
+            isolation.atomic_dynamodb(),
+            cognito.refresh_by_token(),
+        ]
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         os.environ.update(aws_environment(self.aws_endpoint))
@@ -190,6 +194,9 @@ class LocalStack:
                 ("POST", "/_local/clock"): self._clock,
                 ("POST", "/_local/schedules/run"): self._run_schedules,
             },
+        )
+        self.gateway.console = console.ConsoleSite(
+            console.config_for(self.info(), int(parameters["LetterCostCents"])), connect=[self.aws_endpoint]
         )
         self._start_event_sources(specs)
         self.gateway.start()
