@@ -40,9 +40,9 @@ $(CONSOLE_BUILD): $(CONSOLE_MODULES) $(CONSOLE_SOURCES)
 
 console: $(CONSOLE_BUILD)
 
-# The console's own checks: types, the generated API types against openapi.json, component tests.
+# The console's own checks: format, types, the generated API types against openapi.json, component tests.
 console-test: $(CONSOLE_MODULES)
-	cd console && npx tsc --noEmit && npx vitest run
+	cd console && npx prettier --check . --log-level warn && npx tsc --noEmit && npx vitest run
 
 run: $(STAMP) $(CONSOLE_BUILD)
 	PORT=$(PORT) exec $(BIN)/python -m devstack
@@ -53,9 +53,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 
-fmt: $(STAMP)
+fmt: $(STAMP) $(CONSOLE_MODULES)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	cd console && npx prettier --write . --log-level warn
 
 # The fast tests (about a minute): unit, handler (moto in-process) and event-shape tests; no local stack, no browser.
 unit: $(STAMP)

@@ -38,7 +38,10 @@ export const t = {
   dossiers: {
     title: 'Dossiers',
     public: 'public',
-    kinds: { siv: 'Dossier SIV', internal: 'Interne', other: 'Autre', home: 'Page d’accueil' } as Record<string, string>,
+    kinds: { siv: 'Dossier SIV', internal: 'Interne', other: 'Autre', home: 'Page d’accueil' } as Record<
+      string,
+      string
+    >,
   },
   dossier: {
     menu: 'Actions du dossier',
@@ -54,7 +57,8 @@ export const t = {
     status: 'État',
     selectAll: 'Sélectionner tous les documents',
     select: (name: string) => `Sélectionner ${name}`,
-    selected: (n: number) => (n === 0 ? 'Aucun document sélectionné.' : `${plural(n, 'document sélectionné', 'documents sélectionnés')}.`),
+    selected: (n: number) =>
+      n === 0 ? 'Aucun document sélectionné.' : `${plural(n, 'document sélectionné', 'documents sélectionnés')}.`,
     statuses: { available: 'Disponible', pending: 'En cours d’envoi' } as Record<string, string>,
   },
   upload: {
@@ -92,7 +96,11 @@ export const t = {
     codeWarning:
       'Ce code ne sera plus jamais affiché. Transmettez-le au destinataire par un autre moyen que le lien (téléphone, SMS, en personne) : jamais dans le même e-mail.',
     emailStatus: (status: string, to: string) =>
-      status === 'sent' ? `Le lien a été envoyé par e-mail à ${to}.` : status === 'failed' ? `L’e-mail à ${to} n’a pas pu partir : transmettez le lien vous-même.` : 'Aucun e-mail envoyé : transmettez le lien vous-même.',
+      status === 'sent'
+        ? `Le lien a été envoyé par e-mail à ${to}.`
+        : status === 'failed'
+          ? `L’e-mail à ${to} n’a pas pu partir : transmettez le lien vous-même.`
+          : 'Aucun e-mail envoyé : transmettez le lien vous-même.',
     expires: (at: string) => `Valable jusqu’au ${at}.`,
   },
   links: {
@@ -104,7 +112,10 @@ export const t = {
     recipient: 'Destinataire',
     downloads: 'Téléchargements',
     actions: 'Actions',
-    statuses: { active: 'Actif', used: 'Utilisé', revoked: 'Révoqué', expired: 'Expiré', locked: 'Bloqué' } as Record<string, string>,
+    statuses: { active: 'Actif', used: 'Utilisé', revoked: 'Révoqué', expired: 'Expiré', locked: 'Bloqué' } as Record<
+      string,
+      string
+    >,
     failed: (n: number) => ` · ${plural(n, 'code erroné', 'codes erronés')}`,
     expires: (at: string) => ` · expire le ${at}`,
     downloadedAt: (at: string) => `téléchargé le ${at}`,
@@ -115,7 +126,8 @@ export const t = {
   journal: { dossier: 'Journal du dossier', person: 'Journal de la personne', empty: 'Rien pour le moment.' },
   bell: {
     title: 'Notifications',
-    label: (n: number) => (n === 0 ? 'Notifications, aucune non lue' : `Notifications, ${n} non lue${n > 1 ? 's' : ''}`),
+    label: (n: number) =>
+      n === 0 ? 'Notifications, aucune non lue' : `Notifications, ${n} non lue${n > 1 ? 's' : ''}`,
     empty: 'Aucune notification.',
   },
   persons: {
@@ -157,6 +169,13 @@ export const t = {
       'Aucun droit par défaut sur les dossiers du Coffre sauf celui en lecture des dossiers publics et en écriture de la page d’accueil. Les dossiers cochés ci-dessus lui sont ouverts en lecture.',
     methods: 'Authentification forte par deux canaux',
     linkMethod: 'Le lien d’accès',
+    byEmail: (email: string | null | undefined) =>
+      email ? `Par e-mail, à ${email}.` : 'Par e-mail : aucune adresse e-mail connue.',
+    byLetter: (address: string | null, letter: string) =>
+      address
+        ? `Sinon par courrier, à ${address} : ${letter} par lettre.`
+        : `Sinon par courrier (${letter} par lettre) : aucune adresse postale connue.`,
+    byNothing: 'Sinon, rien n’est envoyé.',
     linkBy: (channel: string, email: string, address: string, letter: string) =>
       channel === 'email'
         ? `Envoyé par e-mail à ${email}.`
@@ -166,7 +185,9 @@ export const t = {
     codeMethod: 'Le code de validation',
     mobileHint: 'Avec un mobile, le code part par SMS.',
     codeBy: (channel: string) =>
-      channel === 'sms' ? 'Envoyé par SMS, séparément du lien.' : 'Pas de mobile : vous lirez le code dans l’invitation et le communiquerez par téléphone.',
+      channel === 'sms'
+        ? 'Envoyé par SMS, séparément du lien.'
+        : 'Pas de mobile : vous lirez le code dans l’invitation et le communiquerez par téléphone.',
     comment: 'Commentaire (dans l’e-mail ou le courrier)',
     send: 'Envoyer',
     sent: 'Invitation envoyée',
@@ -178,6 +199,7 @@ export const t = {
       `Code : ${({ sms: 'par SMS', phone: 'par téléphone, par vous' } as Record<string, string>)[channel] ?? channel} (${channelStatus[status] ?? status}).`,
     letterCost: (cost: string, letters: number) => `${plural(letters, 'courrier', 'courriers')}, ${cost} chacun.`,
     codeToPhone: 'Code à communiquer par téléphone :',
+    codeBySms: 'Code envoyé par SMS (à redonner si l’invité ne l’a pas reçu) :',
     relaunches: 'Nombre de relances',
     relaunch: 'Relancer',
     cancel: 'Annuler l’invitation',
@@ -198,7 +220,8 @@ export const t = {
   },
   access: {
     title: 'Accès direct',
-    explain: 'La personne a déjà un compte vault-share ? Demandez-lui son code personnel d’identification : elle aura accès tout de suite, sans invitation.',
+    explain:
+      'La personne a déjà un compte vault-share ? Demandez-lui son code personnel d’identification : elle aura accès tout de suite, sans invitation.',
     code: 'Code personnel d’identification',
     grant: 'Donner l’accès',
   },

@@ -16,7 +16,9 @@ describe('the 6-digit code', () => {
   });
 
   it('generates six digits, leading zeros kept', () => {
-    const zero = { getRandomValues: <T extends ArrayBufferView | null>(a: T) => (new Uint32Array(a!.buffer).fill(7), a) };
+    const zero = {
+      getRandomValues: <T extends ArrayBufferView | null>(a: T) => (new Uint32Array(a!.buffer).fill(7), a),
+    };
     expect(generateCode(zero as Crypto)).toBe('000007');
     for (let i = 0; i < 200; i++) expect(isCode(generateCode())).toBe(true);
   });

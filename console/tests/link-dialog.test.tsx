@@ -27,7 +27,8 @@ function open(answer: (body: Record<string, unknown>) => Response) {
   return requests;
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 const created = (code: string): Schemas['LinkCreated'] => ({
   linkId: 'l1',
@@ -57,12 +58,18 @@ describe('the download link dialog', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Générer un code' }));
     const generated = (screen.getByLabelText('Code à 6 chiffres') as HTMLInputElement).value;
     expect(generated).toMatch(/^[0-9]{6}$/);
-    fireEvent.input(screen.getByLabelText('E-mail du destinataire (facultatif)'), { target: { value: ' agent@prefecture.fr ' } });
+    fireEvent.input(screen.getByLabelText('E-mail du destinataire (facultatif)'), {
+      target: { value: ' agent@prefecture.fr ' },
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Créer le lien' }));
     await screen.findByText('Le lien est créé.');
     expect(requests).toHaveLength(1);
     expect(requests[0]!.url).toBe('http://api.test/v1/vaults/v1/dossiers/s1/links');
-    expect(requests[0]!.body).toMatchObject({ documentIds: ['d1'], code: generated, recipientEmail: 'agent@prefecture.fr' });
+    expect(requests[0]!.body).toMatchObject({
+      documentIds: ['d1'],
+      code: generated,
+      recipientEmail: 'agent@prefecture.fr',
+    });
     expect(requests[0]!.key).toMatch(/^[0-9a-f-]{36}$/);
     expect(screen.getByTestId('link-code').textContent).toBe(generated);
     expect(screen.getByText(/Ce code ne sera plus jamais affiché/)).toBeTruthy();
@@ -70,7 +77,7 @@ describe('the download link dialog', () => {
     expect((screen.getByLabelText('Lien') as HTMLInputElement).value).toBe('http://api.test/v1/share/tok');
   });
 
-  it('shows the API\'s refusal in its words, next to the field it names', async () => {
+  it("shows the API's refusal in its words, next to the field it names", async () => {
     open(() =>
       json(422, {
         error: 'validation_error',

@@ -5,7 +5,7 @@ import type { Schemas } from '../src/api/client';
 import { DocumentsTable } from '../src/components/documents';
 import { headerState, keepOnly, toggle, toggleAll } from '../src/rules/selection';
 
-const doc = (documentId: string, status = 'available'): Schemas['Document'] => ({
+const doc = (documentId: string, status: Schemas['Document']['status'] = 'available'): Schemas['Document'] => ({
   documentId,
   fileName: `${documentId}.pdf`,
   contentType: 'application/pdf',

@@ -8,7 +8,9 @@ class FakeRequest {
   status = 0;
   body: unknown;
   headers: Record<string, string> = {};
-  upload: { onprogress: ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null } = { onprogress: null };
+  upload: { onprogress: ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null } = {
+    onprogress: null,
+  };
   onload: (() => void) | null = null;
   onerror: (() => void) | null = null;
   onabort: (() => void) | null = null;
@@ -31,7 +33,11 @@ class FakeRequest {
   }
 }
 
-const presigned = { url: 'http://s3.local/bucket', method: 'POST', fields: { key: 'k', policy: 'p', 'Content-Type': 'application/pdf' } };
+const presigned = {
+  url: 'http://s3.local/bucket',
+  method: 'POST',
+  fields: { key: 'k', policy: 'p', 'Content-Type': 'application/pdf' },
+};
 
 describe('upload progress', () => {
   it('reads whole percents and keeps 100 for when S3 has answered', () => {
@@ -45,7 +51,12 @@ describe('upload progress', () => {
     const request = new FakeRequest();
     const seen: number[] = [];
     const file = new Blob(['%PDF-1.7 hello'], { type: 'application/pdf' });
-    const done = sendToStorage(presigned, file, (p) => seen.push(percent(p)), () => request as unknown as XMLHttpRequest);
+    const done = sendToStorage(
+      presigned,
+      file,
+      (p) => seen.push(percent(p)),
+      () => request as unknown as XMLHttpRequest,
+    );
     request.progress(5, 20);
     request.progress(20, 20);
     request.answer(204);
@@ -59,11 +70,21 @@ describe('upload progress', () => {
 
   it('fails with the status when S3 refuses (a file larger than declared, an expired form)', async () => {
     const request = new FakeRequest();
-    const done = sendToStorage(presigned, new Blob(['x']), () => {}, () => request as unknown as XMLHttpRequest);
+    const done = sendToStorage(
+      presigned,
+      new Blob(['x']),
+      () => {},
+      () => request as unknown as XMLHttpRequest,
+    );
     request.answer(403);
     await expect(done).rejects.toEqual(new UploadError(403));
     const lost = new FakeRequest();
-    const offline = sendToStorage(presigned, new Blob(['x']), () => {}, () => lost as unknown as XMLHttpRequest);
+    const offline = sendToStorage(
+      presigned,
+      new Blob(['x']),
+      () => {},
+      () => lost as unknown as XMLHttpRequest,
+    );
     lost.onerror?.();
     await expect(offline).rejects.toBeInstanceOf(UploadError);
   });

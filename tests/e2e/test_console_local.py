@@ -13,7 +13,7 @@ from tests.e2e.conftest import Stack
 
 
 def test_the_console_config_is_the_running_stack(stack: Stack) -> None:
-    with urllib.request.urlopen(f"{stack.api_url}/app/config.json", timeout=10) as answer:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(f"{stack.api_url}/app/config.json", timeout=10) as answer:
         config = json.load(answer)
     assert config["apiUrl"] == stack.info["apiUrl"]
     assert config["userPoolId"] == stack.info["userPoolId"]

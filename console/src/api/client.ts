@@ -59,9 +59,7 @@ export function createApi(baseUrl: string, fetchImpl: typeof fetch = globalThis.
 }
 
 /** The answer's data, or an ApiError in the user's words (never a raw status or a stack). */
-export async function ok<T>(
-  call: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<T> {
+export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   let result: { data?: T; error?: unknown; response: Response };
   try {
     result = await call;

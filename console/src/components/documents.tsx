@@ -111,7 +111,10 @@ export function UploadZone(props: { vaultId: string; dossierId: string; onUpload
   const send = (files: FileList | null) => {
     if (!files) return;
     const added = [...files].map((file) => ({ file, key: `${file.name}-${crypto.randomUUID()}` }));
-    setSendings((all) => [...all, ...added.map(({ file, key }) => ({ key, name: file.name, percent: 0, state: 'sending' as const }))]);
+    setSendings((all) => [
+      ...all,
+      ...added.map(({ file, key }) => ({ key, name: file.name, percent: 0, state: 'sending' as const })),
+    ]);
     added.forEach(({ file, key }) => void sendOne(file, key));
   };
 

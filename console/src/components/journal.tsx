@@ -65,7 +65,14 @@ export function Bell() {
         )}
       </button>
       {open && (
-        <div ref={panel} class="panel" tabIndex={-1} role="region" aria-label={t.bell.title} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+        <div
+          ref={panel}
+          class="panel"
+          tabIndex={-1}
+          role="region"
+          aria-label={t.bell.title}
+          onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
+        >
           <h2>{t.bell.title}</h2>
           <ErrorMessage error={notifications.error} />
           {list.length === 0 ? (

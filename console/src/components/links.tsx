@@ -49,7 +49,10 @@ export function LinkDialog(props: {
     const result = await action.run(() =>
       ok(
         api.POST('/vaults/{vaultId}/dossiers/{dossierId}/links', {
-          params: { path: { vaultId: props.vaultId, dossierId: props.dossierId }, header: { 'Idempotency-Key': idempotencyKey } as never },
+          params: {
+            path: { vaultId: props.vaultId, dossierId: props.dossierId },
+            header: { 'Idempotency-Key': idempotencyKey } as never,
+          },
           body: {
             documentIds: props.documents.map((d) => d.documentId),
             code,
@@ -87,14 +90,22 @@ export function LinkDialog(props: {
           <div class="field">
             <label for="link-url">{t.link.url}</label>
             <div class="row">
-              <input id="link-url" readOnly value={created.url} onFocus={(e) => (e.target as HTMLInputElement).select()} />
+              <input
+                id="link-url"
+                readOnly
+                value={created.url}
+                onFocus={(e) => (e.target as HTMLInputElement).select()}
+              />
               <button type="button" onClick={copy}>
                 {copied ? t.link.copied : t.link.copy}
               </button>
             </div>
           </div>
           <p class="code-once">
-            {t.link.codeIs} <strong class="code" data-testid="link-code">{created.code}</strong>
+            {t.link.codeIs}{' '}
+            <strong class="code" data-testid="link-code">
+              {created.code}
+            </strong>
           </p>
           <p class="warning" role="note">
             {t.link.codeWarning}
@@ -149,7 +160,11 @@ export function LinkDialog(props: {
           />
           <div class="field">
             <label for="link-hours">{t.link.expiry}</label>
-            <select id="link-hours" value={hours} onChange={(e) => setHours(Number((e.target as HTMLSelectElement).value))}>
+            <select
+              id="link-hours"
+              value={hours}
+              onChange={(e) => setHours(Number((e.target as HTMLSelectElement).value))}
+            >
               {[24, 72, 168, 336, 720].map((h) => (
                 <option key={h} value={h}>
                   {t.link.hours(h)}
@@ -157,7 +172,7 @@ export function LinkDialog(props: {
               ))}
             </select>
           </div>
-          <ErrorMessage error={action.error?.fields.length ? undefined : action.error} />
+          <ErrorMessage error={action.error} />
           <div class="actions">
             <button type="button" onClick={close}>
               {t.common.cancel}
@@ -178,9 +193,11 @@ export function LinksTable(props: { vaultId: string; links: Schemas['LinkSummary
   const revoke = async (link: Schemas['LinkSummary']) => {
     if (!window.confirm(t.links.confirmRevoke)) return;
     const done = await action.run(() =>
-      ok(api.DELETE('/vaults/{vaultId}/links/{linkId}', { params: { path: { vaultId: props.vaultId, linkId: link.linkId } } })).then(
-        () => true,
-      ),
+      ok(
+        api.DELETE('/vaults/{vaultId}/links/{linkId}', {
+          params: { path: { vaultId: props.vaultId, linkId: link.linkId } },
+        }),
+      ).then(() => true),
     );
     if (done) props.onChanged();
   };
@@ -217,7 +234,8 @@ export function LinksTable(props: { vaultId: string; links: Schemas['LinkSummary
                 <ul class="plain">
                   {link.documents.map((d) => (
                     <li key={d.documentId}>
-                      {d.fileName} : {d.downloadedAt ? t.links.downloadedAt(when(d.downloadedAt)) : t.links.notDownloaded}
+                      {d.fileName} :{' '}
+                      {d.downloadedAt ? t.links.downloadedAt(when(d.downloadedAt)) : t.links.notDownloaded}
                     </li>
                   ))}
                 </ul>

@@ -41,7 +41,13 @@ export function PersonForm(props: {
       email: v.email.trim() || null,
       mobile: v.mobile.trim() || null,
       postalAddress: anyAddress
-        ? { line1: v.line1.trim(), line2: v.line2.trim() || null, postalCode: v.postalCode.trim(), city: v.city.trim(), country: v.country.trim() || 'France' }
+        ? {
+            line1: v.line1.trim(),
+            line2: v.line2.trim() || null,
+            postalCode: v.postalCode.trim(),
+            city: v.city.trim(),
+            country: v.country.trim() || 'France',
+          }
         : null,
     };
     setBusy(true);

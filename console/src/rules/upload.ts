@@ -42,7 +42,8 @@ export function sendToStorage(
     request.upload.onprogress = (event) => {
       onProgress({ loaded: event.loaded, total: event.lengthComputable ? event.total : file.size });
     };
-    request.onload = () => (request.status >= 200 && request.status < 300 ? resolve() : reject(new UploadError(request.status)));
+    request.onload = () =>
+      request.status >= 200 && request.status < 300 ? resolve() : reject(new UploadError(request.status));
     request.onerror = () => reject(new UploadError(0));
     request.onabort = () => reject(new UploadError(0));
     if ((upload.method || 'POST').toUpperCase() === 'PUT') {

@@ -91,8 +91,14 @@ export function Dossier({ vaultId, dossierId }: { vaultId: string; dossierId: st
               <Links vaultId={vaultId} dossierId={dossierId} version={linksVersion} />
               <Journal
                 title={t.journal.dossier}
-                keys={[api, vaultId, dossierId]}
-                load={() => ok(api.GET('/vaults/{vaultId}/dossiers/{dossierId}/journal', { params: { path: ids, query: { limit: 50 } } }))}
+                keys={[api, vaultId, dossierId, linksVersion]}
+                load={() =>
+                  ok(
+                    api.GET('/vaults/{vaultId}/dossiers/{dossierId}/journal', {
+                      params: { path: ids, query: { limit: 50 } },
+                    }),
+                  )
+                }
               />
             </>
           )}
@@ -105,7 +111,12 @@ export function Dossier({ vaultId, dossierId }: { vaultId: string; dossierId: st
 function Links({ vaultId, dossierId, version }: { vaultId: string; dossierId: string; version: number }) {
   const { api } = useSession();
   const links = useLoad(
-    () => ok(api.GET('/vaults/{vaultId}/dossiers/{dossierId}/links', { params: { path: { vaultId, dossierId }, query: { limit: 50 } } })),
+    () =>
+      ok(
+        api.GET('/vaults/{vaultId}/dossiers/{dossierId}/links', {
+          params: { path: { vaultId, dossierId }, query: { limit: 50 } },
+        }),
+      ),
     [api, vaultId, dossierId, version],
     REFRESH_MS,
   );

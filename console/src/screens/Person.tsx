@@ -12,12 +12,29 @@ import { Breadcrumb, useVault } from './vault';
 type Person = Schemas['PersonDetail'];
 type Invitation = Schemas['Invitation'];
 
-export function PersonPage({ vaultId, personId, from }: { vaultId: string; personId: string; from: string | undefined }) {
+export function PersonPage({
+  vaultId,
+  personId,
+  from,
+}: {
+  vaultId: string;
+  personId: string;
+  from: string | undefined;
+}) {
   const { api } = useSession();
   const { vault } = useVault(vaultId);
   const ids = { vaultId, personId };
-  const person = useLoad(() => ok(api.GET('/vaults/{vaultId}/persons/{personId}', { params: { path: ids } })), [api, vaultId, personId]);
+  const person = useLoad(
+    () => ok(api.GET('/vaults/{vaultId}/persons/{personId}', { params: { path: ids } })),
+    [api, vaultId, personId],
+  );
   const [editing, setEditing] = useState(false);
+  // Bumped by every change made here, so that the journal asks again at once.
+  const [version, setVersion] = useState(0);
+  const changed = async () => {
+    await person.reload();
+    setVersion((v) => v + 1);
+  };
   const p = person.data;
   const invitation = p?.invitation ?? null;
   const invitable = !!p && !p.access && (!invitation || !['pending', 'accepted'].includes(invitation.status));
@@ -58,24 +75,39 @@ export function PersonPage({ vaultId, personId, from }: { vaultId: string; perso
               submitLabel={t.common.save}
               onCancel={() => setEditing(false)}
               onSubmit={async ({ email, mobile, postalAddress }) => {
-                await ok(api.PATCH('/vaults/{vaultId}/persons/{personId}', { params: { path: ids }, body: { email, mobile, postalAddress } }));
+                await ok(
+                  api.PATCH('/vaults/{vaultId}/persons/{personId}', {
+                    params: { path: ids },
+                    body: { email, mobile, postalAddress },
+                  }),
+                );
                 setEditing(false);
-                await person.reload();
+                await changed();
               }}
             />
           </Dialog>
-          {invitation && !invitable && <InvitationPanel vaultId={vaultId} invitationId={invitation.invitationId} onChanged={person.reload} />}
+          {invitation && !invitable && (
+            <InvitationPanel vaultId={vaultId} invitationId={invitation.invitationId} onChanged={changed} />
+          )}
           {invitable && (
             <>
-              {invitation && <p>{t.invitation.previous(t.invitation.statuses[invitation.status] ?? invitation.status)}</p>}
-              <InvitationAssistant vaultId={vaultId} person={p} from={from} onSent={person.reload} />
-              <DirectAccess vaultId={vaultId} person={p} from={from} onGranted={person.reload} />
+              {invitation && (
+                <p>{t.invitation.previous(t.invitation.statuses[invitation.status] ?? invitation.status)}</p>
+              )}
+              <InvitationAssistant vaultId={vaultId} person={p} from={from} onSent={changed} />
+              <DirectAccess vaultId={vaultId} person={p} from={from} onGranted={changed} />
             </>
           )}
           <Journal
             title={t.journal.person}
-            keys={[api, vaultId, personId]}
-            load={() => ok(api.GET('/vaults/{vaultId}/persons/{personId}/journal', { params: { path: ids, query: { limit: 50 } } }))}
+            keys={[api, vaultId, personId, version]}
+            load={() =>
+              ok(
+                api.GET('/vaults/{vaultId}/persons/{personId}/journal', {
+                  params: { path: ids, query: { limit: 50 } },
+                }),
+              )
+            }
           />
         </>
       )}
@@ -89,7 +121,13 @@ function formatAddress(a: NonNullable<Person['postalAddress']>): string {
 
 function DossierChoice(props: { vaultId: string; chosen: Set<string>; onChange: (chosen: Set<string>) => void }) {
   const { api } = useSession();
-  const dossiers = useLoad(() => ok(api.GET('/vaults/{vaultId}/dossiers', { params: { path: { vaultId: props.vaultId }, query: { limit: 100 } } })), [api, props.vaultId]);
+  const dossiers = useLoad(
+    () =>
+      ok(
+        api.GET('/vaults/{vaultId}/dossiers', { params: { path: { vaultId: props.vaultId }, query: { limit: 100 } } }),
+      ),
+    [api, props.vaultId],
+  );
   const choosable = (dossiers.data?.dossiers ?? []).filter((d) => d.kind !== 'home');
   return (
     <fieldset>
@@ -155,7 +193,14 @@ function InvitationAssistant(props: { vaultId: string; person: Person; from: str
       <h2 id="assistant-title">{t.invitation.title}</h2>
       <form onSubmit={submit} noValidate>
         <h3>{t.invitation.home}</h3>
-        <Field label={t.invitation.welcome} multiline maxLength={500} value={welcome} problem={action.error?.fieldMessage('welcome')} onInput={(e) => setWelcome((e.target as HTMLTextAreaElement).value)} />
+        <Field
+          label={t.invitation.welcome}
+          multiline
+          maxLength={500}
+          value={welcome}
+          problem={action.error?.fieldMessage('welcome')}
+          onInput={(e) => setWelcome((e.target as HTMLTextAreaElement).value)}
+        />
         <DossierChoice vaultId={props.vaultId} chosen={chosen} onChange={setChosen} />
         <h3>{t.invitation.rightsTitle}</h3>
         <p class="rights">{t.invitation.rights}</p>
@@ -163,16 +208,52 @@ function InvitationAssistant(props: { vaultId: string; person: Person; from: str
         <div class="methods">
           <div class="method" data-channel={linkChannel}>
             <h4>{t.invitation.linkMethod}</h4>
-            <p>{t.invitation.linkBy(linkChannel, person.email ?? '', person.postalAddress ? formatAddress(person.postalAddress) : '', euros(config.letterCostCents ?? 182))}</p>
+            <ol class="options">
+              <li aria-current={linkChannel === 'email' || undefined}>{t.invitation.byEmail(person.email)}</li>
+              <li aria-current={linkChannel === 'postal' || undefined}>
+                {t.invitation.byLetter(
+                  person.postalAddress ? formatAddress(person.postalAddress) : null,
+                  euros(config.letterCostCents ?? 182),
+                )}
+              </li>
+              <li aria-current={linkChannel === 'none' || undefined}>{t.invitation.byNothing}</li>
+            </ol>
+            <p>
+              <strong>
+                {t.invitation.linkBy(
+                  linkChannel,
+                  person.email ?? '',
+                  person.postalAddress ? formatAddress(person.postalAddress) : '',
+                  euros(config.letterCostCents ?? 182),
+                )}
+              </strong>
+            </p>
           </div>
           <div class="method" data-channel={codeChannel}>
             <h4>{t.invitation.codeMethod}</h4>
-            <Field label={t.person.mobile} type="tel" autoComplete="off" hint={t.invitation.mobileHint} value={mobile} problem={action.error?.fieldMessage('mobile')} onInput={(e) => setMobile((e.target as HTMLInputElement).value)} />
-            <p>{t.invitation.codeBy(codeChannel)}</p>
+            <Field
+              label={t.person.mobile}
+              type="tel"
+              autoComplete="off"
+              hint={t.invitation.mobileHint}
+              value={mobile}
+              problem={action.error?.fieldMessage('mobile')}
+              onInput={(e) => setMobile((e.target as HTMLInputElement).value)}
+            />
+            <p>
+              <strong>{t.invitation.codeBy(codeChannel)}</strong>
+            </p>
           </div>
         </div>
-        <Field label={t.invitation.comment} multiline maxLength={500} value={comment} problem={action.error?.fieldMessage('comment')} onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)} />
-        <ErrorMessage error={action.error?.fields.length ? undefined : action.error} />
+        <Field
+          label={t.invitation.comment}
+          multiline
+          maxLength={500}
+          value={comment}
+          problem={action.error?.fieldMessage('comment')}
+          onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)}
+        />
+        <ErrorMessage error={action.error} />
         <div class="actions">
           <button type="submit" class="primary" disabled={action.busy}>
             {t.invitation.send}
@@ -186,9 +267,9 @@ function InvitationAssistant(props: { vaultId: string; person: Person; from: str
 function SentSummary({ invitation, onDone }: { invitation: Invitation; onDone: () => void }) {
   return (
     <section class="card" aria-labelledby="sent-title">
-      <h2 id="sent-title" role="status">
-        {invitation.status === 'not_sent' ? t.invitation.notSent : t.invitation.sent}
-      </h2>
+      <div role="status">
+        <h2 id="sent-title">{invitation.status === 'not_sent' ? t.invitation.notSent : t.invitation.sent}</h2>
+      </div>
       <InvitationFacts invitation={invitation} />
       <button type="button" class="primary" onClick={onDone}>
         {t.invitation.follow}
@@ -201,11 +282,16 @@ function InvitationFacts({ invitation }: { invitation: Invitation }) {
   return (
     <>
       <p>{t.invitation.linkSent(invitation.linkChannel, invitation.channels.link.status)}</p>
-      {invitation.postal && <p>{t.invitation.letterCost(euros(invitation.postal.costCents), invitation.postal.letters)}</p>}
+      {invitation.postal && (
+        <p>{t.invitation.letterCost(euros(invitation.postal.costCents), invitation.postal.letters)}</p>
+      )}
       <p>{t.invitation.codeSent(invitation.codeChannel, invitation.channels.code.status)}</p>
-      {invitation.codeChannel === 'phone' && invitation.code && (
+      {invitation.code && (
         <p class="code-once">
-          {t.invitation.codeToPhone} <strong class="code" data-testid="invitation-code">{invitation.code}</strong>
+          {invitation.codeChannel === 'phone' ? t.invitation.codeToPhone : t.invitation.codeBySms}{' '}
+          <strong class="code" data-testid="invitation-code">
+            {invitation.code}
+          </strong>
         </p>
       )}
       <p>
@@ -219,15 +305,27 @@ function InvitationFacts({ invitation }: { invitation: Invitation }) {
 function InvitationPanel(props: { vaultId: string; invitationId: string; onChanged: () => void }) {
   const { api } = useSession();
   const ids = { vaultId: props.vaultId, invitationId: props.invitationId };
-  const invitation = useLoad(() => ok(api.GET('/vaults/{vaultId}/invitations/{invitationId}', { params: { path: ids } })), [api, props.invitationId]);
+  const invitation = useLoad(
+    () => ok(api.GET('/vaults/{vaultId}/invitations/{invitationId}', { params: { path: ids } })),
+    [api, props.invitationId],
+  );
   const action = useAction();
   const i = invitation.data;
   const relaunch = async () => {
-    if (await action.run(() => ok(api.POST('/vaults/{vaultId}/invitations/{invitationId}/relaunch', { params: { path: ids } })))) await invitation.reload();
+    if (
+      await action.run(() =>
+        ok(api.POST('/vaults/{vaultId}/invitations/{invitationId}/relaunch', { params: { path: ids } })),
+      )
+    ) {
+      await invitation.reload();
+      props.onChanged();
+    }
   };
   const cancel = async () => {
     if (!window.confirm(t.invitation.confirmCancel)) return;
-    const done = await action.run(() => ok(api.DELETE('/vaults/{vaultId}/invitations/{invitationId}', { params: { path: ids } })).then(() => true));
+    const done = await action.run(() =>
+      ok(api.DELETE('/vaults/{vaultId}/invitations/{invitationId}', { params: { path: ids } })).then(() => true),
+    );
     if (done) props.onChanged();
   };
   return (
@@ -241,7 +339,8 @@ function InvitationPanel(props: { vaultId: string; invitationId: string; onChang
           </p>
           <InvitationFacts invitation={i} />
           <p class="hint">
-            {t.invitation.lastSent(when(i.lastSentAt))} · {t.invitation.nextRelaunch(when(i.nextRelaunchAt))} · {t.invitation.expires(when(i.expiresAt))}
+            {t.invitation.lastSent(when(i.lastSentAt))} · {t.invitation.nextRelaunch(when(i.nextRelaunchAt))} ·{' '}
+            {t.invitation.expires(when(i.expiresAt))}
           </p>
           <ErrorMessage error={action.error} />
           {i.status === 'pending' && (
@@ -283,9 +382,15 @@ function DirectAccess(props: { vaultId: string; person: Person; from: string | u
       <h2 id="direct-title">{t.access.title}</h2>
       <p>{t.access.explain}</p>
       <form onSubmit={submit} noValidate>
-        <Field label={t.access.code} autoComplete="off" value={code} problem={action.error?.fieldMessage('personalCode')} onInput={(e) => setCode((e.target as HTMLInputElement).value)} />
+        <Field
+          label={t.access.code}
+          autoComplete="off"
+          value={code}
+          problem={action.error?.fieldMessage('personalCode')}
+          onInput={(e) => setCode((e.target as HTMLInputElement).value)}
+        />
         <DossierChoice vaultId={props.vaultId} chosen={chosen} onChange={setChosen} />
-        <ErrorMessage error={action.error?.fields.length ? undefined : action.error} />
+        <ErrorMessage error={action.error} />
         <button type="submit" class="primary" disabled={action.busy || !code.trim()}>
           {t.access.grant}
         </button>

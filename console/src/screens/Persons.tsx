@@ -14,7 +14,12 @@ export function Persons({ vaultId, from }: { vaultId: string; from: string | und
   const [query, setQuery] = useState('');
   const [adding, setAdding] = useState(false);
   const persons = useLoad(
-    () => ok(api.GET('/vaults/{vaultId}/persons', { params: { path: { vaultId }, query: { q: query.trim() || undefined, limit: 50 } } })),
+    () =>
+      ok(
+        api.GET('/vaults/{vaultId}/persons', {
+          params: { path: { vaultId }, query: { q: query.trim() || undefined, limit: 50 } },
+        }),
+      ),
     [api, vaultId, query],
   );
   return (
@@ -27,7 +32,12 @@ export function Persons({ vaultId, from }: { vaultId: string; from: string | und
         </button>
       </div>
       <search>
-        <Field label={t.persons.search} type="search" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />
+        <Field
+          label={t.persons.search}
+          type="search"
+          value={query}
+          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+        />
       </search>
       <Loading when={persons.loading && !persons.data} />
       <ErrorMessage error={persons.error} />
@@ -38,7 +48,9 @@ export function Persons({ vaultId, from }: { vaultId: string; from: string | und
             <Link href={path.person(vaultId, person.personId, from)}>
               {person.lastName} {person.firstName}
             </Link>
-            <small class="hint">{[person.email, person.mobile].filter(Boolean).join(' · ') || t.persons.noContact}</small>
+            <small class="hint">
+              {[person.email, person.mobile].filter(Boolean).join(' · ') || t.persons.noContact}
+            </small>
           </li>
         ))}
       </ul>

@@ -21,7 +21,11 @@ export function Breadcrumb(props: { vaultId: string; vaultName?: string | undefi
           <Link href={path.vaults()}>{t.vaults.title}</Link>
         </li>
         <li>
-          {props.current ? <Link href={path.vault(props.vaultId)}>{props.vaultName ?? '…'}</Link> : <span aria-current="page">{props.vaultName ?? '…'}</span>}
+          {props.current ? (
+            <Link href={path.vault(props.vaultId)}>{props.vaultName ?? '…'}</Link>
+          ) : (
+            <span aria-current="page">{props.vaultName ?? '…'}</span>
+          )}
         </li>
         {props.current && (
           <li>
@@ -40,14 +44,22 @@ export function Vault({ vaultId }: { vaultId: string }) {
     <>
       <Breadcrumb vaultId={vaultId} vaultName={vault?.name} />
       <ErrorMessage error={error} />
-      {vault && (vault.role === 'guest' ? <GuestHome vaultId={vaultId} name={vault.name} /> : <Dossiers vaultId={vaultId} name={vault.name} />)}
+      {vault &&
+        (vault.role === 'guest' ? (
+          <GuestHome vaultId={vaultId} name={vault.name} />
+        ) : (
+          <Dossiers vaultId={vaultId} name={vault.name} />
+        ))}
     </>
   );
 }
 
 function Dossiers({ vaultId, name }: { vaultId: string; name: string }) {
   const { api } = useSession();
-  const dossiers = useLoad(() => ok(api.GET('/vaults/{vaultId}/dossiers', { params: { path: { vaultId }, query: { limit: 100 } } })), [api, vaultId]);
+  const dossiers = useLoad(
+    () => ok(api.GET('/vaults/{vaultId}/dossiers', { params: { path: { vaultId }, query: { limit: 100 } } })),
+    [api, vaultId],
+  );
   return (
     <>
       <div class="title-row">
@@ -91,7 +103,9 @@ function GuestHome({ vaultId, name }: { vaultId: string; name: string }) {
         </p>
       )}
       <h2>{t.guest.open}</h2>
-      {home.data && home.data.dossiers.filter((d) => d.dossierId !== home.data?.homeDossierId).length === 0 && <p>{t.guest.none}</p>}
+      {home.data && home.data.dossiers.filter((d) => d.dossierId !== home.data?.homeDossierId).length === 0 && (
+        <p>{t.guest.none}</p>
+      )}
       <ul class="cards">
         {home.data?.dossiers
           .filter((d) => d.dossierId !== home.data?.homeDossierId)
