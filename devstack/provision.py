@@ -14,9 +14,13 @@ import boto3
 
 from devstack.template import Resolver
 
-# Types that exist only in the cloud (IAM, logs, API, layer) or that the
-# local stack emulates itself (functions and their events).
+# Types that exist only in the cloud (IAM, logs, API, layer, CDN) or that the local stack
+# emulates itself (functions and their events; the console's site: devstack/console.py).
 _NOT_PROVISIONED = {
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::Function",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::ResponseHeadersPolicy",
     "AWS::Serverless::Function",
     "AWS::Serverless::Api",
     "AWS::Serverless::LayerVersion",

@@ -55,12 +55,18 @@ def load(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 @dataclass
 class Resolver:
-    """Resolves Ref, Fn::GetAtt and Fn::Sub against what the local stack created."""
+    """Resolves Ref, Fn::GetAtt, Fn::Sub and Fn::If against what the local stack created.
+
+    Fn::If resolves only the branch its condition picks, as CloudFormation does: the other may name
+    a resource that exists only in the cloud (the console's CloudFront distribution).
+    """
 
     parameters: dict[str, Any]
     refs: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     pseudo: dict[str, str] = field(default_factory=dict)
+    # The template's Conditions (template.yaml's own unless given).
+    conditions: dict[str, Any] = field(default_factory=lambda: load().get("Conditions", {}))
 
     def ref(self, name: str) -> str:
         for source in (self.pseudo, self.parameters, self.refs):
@@ -84,10 +90,31 @@ class Resolver:
                     return self.get_att(*arg)
                 if key == "Fn::Sub":
                     return self._sub(arg)
+                if key == "Fn::If":
+                    name, chosen, other = arg
+                    return self.resolve(chosen if self.condition(name) else other)
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
+
+    def condition(self, name: str) -> bool:
+        """The template's condition `name`, from Fn::Equals, Fn::Not, Fn::And, Fn::Or and Condition."""
+        return self._holds(self.conditions[name])
+
+    def _holds(self, expression: Any) -> bool:
+        ((key, arg),) = expression.items()
+        if key == "Fn::Equals":
+            return bool(self.resolve(arg[0]) == self.resolve(arg[1]))
+        if key == "Fn::Not":
+            return not self._holds(arg[0])
+        if key == "Fn::And":
+            return all(self._holds(a) for a in arg)
+        if key == "Fn::Or":
+            return any(self._holds(a) for a in arg)
+        if key == "Condition":
+            return self.condition(arg)
+        raise ValueError(f"unsupported condition function {key}")
 
     def _sub(self, arg: Any) -> str:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))

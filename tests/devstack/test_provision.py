@@ -20,7 +20,9 @@ ACCOUNT = "123456789012"
 @pytest.fixture(scope="module")
 def provisioned(moto_server: str) -> tuple[template.Resolver, dict[str, Any]]:
     document = template.load()
-    resolver = template.stack_resolver(template.parameter_defaults(document), STACK, REGION, ACCOUNT)
+    # The local stack names its own gateway as the console's origin (there is no CloudFront here).
+    parameters = {**template.parameter_defaults(document), "FrontendOrigin": "http://127.0.0.1:3000"}
+    resolver = template.stack_resolver(parameters, STACK, REGION, ACCOUNT)
     Provisioner(resolver, STACK, REGION, ACCOUNT).create_all(document["Resources"])
     return resolver, document
 
