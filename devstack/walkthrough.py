@@ -60,7 +60,36 @@ def steps(info: dict[str, Any]) -> list[Step]:
     newest_letter = (
         f'{outbox_json} | {PYTHON} -c \'import json, sys; print(json.load(sys.stdin)["letters"][-1]["pdfUrl"])\''
     )
+    console = f"{api}/app/"
     return [
+        Step(
+            "console",
+            f"Open the console, {console}, and sign in with the demo owner's e-mail and password (above).",
+        ),
+        Step(
+            "console_link",
+            "Open GARAGE AUTO, then SIV AB-123-CD; tick the box in the documents' header to select them all;"
+            " in the dossier's menu (⋯) choose «\u00a0Lien de téléchargement\u00a0», generate a code, give an e-mail"
+            " (e.g. agent@prefecture.example) and create the link: copy it; its code is shown this once.",
+        ),
+        Step(
+            "console_download",
+            f"In a private window, open the outbox ({api}/_local/outbox), follow the e-mail's link, type the code,"
+            " download. Back in the console, without reloading: the link turns «\u00a0Utilisé\u00a0», the journal"
+            " and the bell (notifications) say so.",
+        ),
+        Step(
+            "console_invite",
+            "Click the dossier's persons icon, search «\u00a0dupont\u00a0», open DUPONT Alain, write a welcome text"
+            " and «\u00a0Envoyer\u00a0»: the link goes by e-mail, the code by SMS, «\u00a0Nombre de relances 0\u00a0».",
+        ),
+        Step(
+            "console_guest",
+            f"Read both messages in the outbox, open the e-mail's link, type the SMS code and a password (e.g."
+            f" {GUEST_PASSWORD}). Then sign in to {console} as {GUEST_EMAIL} in a private window: his home page,"
+            " where he may upload, and the SIV dossier; nothing else. Or do it all with curl, on a fresh stack"
+            " (`make run` again):",
+        ),
         Step(
             "sign_in",
             "Sign in (USER_PASSWORD_AUTH) against the embedded Cognito and keep the IdToken:",
@@ -113,7 +142,7 @@ def steps(info: dict[str, Any]) -> list[Step]:
         ),
         Step(
             "guest",
-            "Sign in as the guest (there is no web sign-in screen yet) and read the guest's home page:"
+            "Sign in as the guest (as the console does) and read the guest's home page:"
             " the welcome, the home dossier and the SIV dossier:",
             (sign_in(api, GUEST_EMAIL, GUEST_PASSWORD, "GUEST"), curl(f"{vault}/home", bearer="GUEST")),
         ),
@@ -159,6 +188,7 @@ def render(info: dict[str, Any]) -> str:
     return f"""
 vault-share local stack is up ({info["region"]}, embedded AWS at {info["awsEndpoint"]})
 
+  Console      {api}/app/   (the owner console: sign in with the demo owner below)
   API          {api}
   Stack info   {api}/_local/stack
   Outbox       {api}/_local/outbox   (e-mails, SMS and letters sent by the stack: read them there)

@@ -43,6 +43,21 @@ SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or REPO / "build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
 RECIPIENT = "agent.siv@prefecture.example.fr"
 WELCOME = "Bienvenue chez GARAGE AUTO : déposez ici votre justificatif de domicile."
+# Every screen the story photographs, in order: docs/screenshots holds exactly these (make screenshots).
+SCREENS = (
+    "01-connexion",
+    "02-coffre",
+    "03-dossier",
+    "04-lien-dialogue",
+    "05-lien-cree",
+    "06-notifications",
+    "07-nouvelle-personne",
+    "08-personnes",
+    "09-invitation-assistant",
+    "10-invitation-suivie",
+    "11-invite-accueil",
+    "12-invite-depot",
+)
 # Polled screens (links, journal, bell) refresh every 5 s: two rounds and some slack.
 REFRESHED_MS = 15_000
 
@@ -102,6 +117,7 @@ def check(page: Page, name: str) -> None:
                         nodes: v.nodes.slice(0, 3).map(n => n.html)}))"""
     )
     assert results == [], f"{name}: {json.dumps(results, ensure_ascii=False, indent=1)}"
+    assert name in SCREENS, f"{name}: add it to SCREENS (and run make screenshots)"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -335,4 +351,80 @@ def test_the_owner_shares_invites_and_the_guest_uploads(
     check(guest, "12-invite-depot")
     no_page_errors(guest)
     guest.context.close()
+    page.context.close()
+
+
+def tab_to(page: Page, name: str, limit: int = 60) -> None:
+    """Tab forward until the focused element is named `name`: what a keyboard user does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const e = document.activeElement;
+                return (e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].innerText)
+                        || e.innerText || '').trim() }"""
+        )
+        if focused == name:
+            return
+    pytest.fail(f"{name!r} cannot be reached with Tab")
+
+
+def test_the_console_works_with_the_keyboard_alone_and_forgets_the_session_on_reload(
+    stack: Stack, browser: Browser
+) -> None:
+    from playwright.sync_api import expect
+
+    owner = stack.demo["owner"]
+    page = new_page(browser)
+    page.goto(f"{stack.api_url}/app/")
+    tab_to(page, "Adresse e-mail")
+    page.keyboard.type(owner["email"])
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Mot de passe")).to_be_focused()
+    page.keyboard.type(owner["password"])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Mes coffres")).to_be_visible()
+    tab_to(page, "GARAGE AUTO")
+    page.keyboard.press("Enter")
+    tab_to(page, "SIV AB-123-CD")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("SIV AB-123-CD")
+    # The header's checkbox with the space bar, then the dossier's menu with the arrows.
+    tab_to(page, "Sélectionner tous les documents")
+    page.keyboard.press("Space")
+    expect(page.get_by_text("4 documents sélectionnés.")).to_be_visible()
+    menu = page.get_by_role("button", name="Actions du dossier")
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Lien de téléchargement")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("menuitem", name="Gérer les accès (personnes)")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Lien de téléchargement")
+    expect(dialog).to_be_visible()
+    # The dialog holds the focus, and Escape gives it back where it was.
+    expect(dialog.locator(":focus")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(menu).to_be_focused()
+    # The skip link goes straight to the content.
+    page.keyboard.press("Shift+Tab")
+    page.get_by_role("link", name="Aller au contenu").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    # Tokens live in memory only: a reload asks to sign in again, and so does signing out.
+    page.reload()
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+    page.get_by_label("Adresse e-mail").fill(owner["email"])
+    page.get_by_label("Mot de passe").fill(owner["password"])
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("SIV AB-123-CD")
+    stored = page.evaluate(
+        "() => JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage}) + document.cookie"
+    )
+    assert "eyJ" not in stored, "a token was stored where other scripts of the origin could read it"
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+    no_page_errors(page)
     page.context.close()

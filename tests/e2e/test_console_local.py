@@ -43,3 +43,15 @@ def test_an_unknown_refresh_token_is_refused_as_cognito_refuses_it(stack: Stack)
             ClientId=stack.info["userPoolClientId"], RefreshToken="not-a-refresh-token"
         )
     assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_a_revoked_refresh_token_refreshes_no_more(stack: Stack) -> None:
+    owner = stack.demo["owner"]
+    tokens = stack.authenticate(owner["email"], owner["password"])
+    cognito, client = stack.cognito(), stack.info["userPoolClientId"]
+    cognito.revoke_token(Token=tokens["RefreshToken"], ClientId=client)
+    with pytest.raises(ClientError) as refused:
+        cognito.get_tokens_from_refresh_token(ClientId=client, RefreshToken=tokens["RefreshToken"])
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    # Revoking what was never issued is not an error (RFC 7009, as Cognito answers it).
+    cognito.revoke_token(Token="never-issued", ClientId=client)

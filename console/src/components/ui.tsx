@@ -97,6 +97,11 @@ export function Menu({ label, items }: { label: string; items: MenuItem[] }) {
     setOpen(false);
     button.current?.focus();
   };
+  // Focus goes back to the button first: a dialog the item opens returns it there when it closes.
+  const choose = (item: MenuItem) => {
+    close();
+    item.onSelect();
+  };
   const onKey = (event: KeyboardEvent) => {
     const entries = [...(list.current?.querySelectorAll<HTMLElement>('[role=menuitem]') ?? [])];
     const at = entries.indexOf(document.activeElement as HTMLElement);
@@ -128,16 +133,11 @@ export function Menu({ label, items }: { label: string; items: MenuItem[] }) {
               role="menuitem"
               tabIndex={-1}
               aria-disabled={item.disabled || undefined}
-              onClick={() => {
-                if (item.disabled) return;
-                setOpen(false);
-                item.onSelect();
-              }}
+              onClick={() => !item.disabled && choose(item)}
               onKeyDown={(event) => {
                 if ((event.key === 'Enter' || event.key === ' ') && !item.disabled) {
                   event.preventDefault();
-                  setOpen(false);
-                  item.onSelect();
+                  choose(item);
                 }
               }}
             >
