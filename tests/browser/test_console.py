@@ -428,3 +428,55 @@ def test_the_console_works_with_the_keyboard_alone_and_forgets_the_session_on_re
     expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
     no_page_errors(page)
     page.context.close()
+
+
+def test_the_owner_revokes_a_link_and_gives_direct_access_with_a_personal_code(stack: Stack, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    demo, owner = stack.demo, stack.demo["owner"]
+    page = new_page(browser)
+    sign_in(
+        page, stack, owner["email"], owner["password"], f"/app/vaults/{demo['vaultId']}/dossiers/{demo['dossierId']}"
+    )
+
+    # A typed code, one document, no e-mail; then revoked from the dossier's links.
+    page.get_by_label("Sélectionner piece-identite.pdf").check()
+    page.get_by_role("button", name="Lien de téléchargement").click()
+    dialog = page.get_by_role("dialog", name="Lien de téléchargement")
+    dialog.get_by_label("Code à 6 chiffres").fill("135790")
+    dialog.get_by_role("button", name="Créer le lien").click()
+    expect(dialog.get_by_text("Aucun e-mail envoyé : transmettez le lien vous-même.")).to_be_visible()
+    stack.secrets.add(dialog.get_by_label("Lien", exact=True).input_value().rsplit("/", 1)[1])
+    dialog.get_by_role("button", name="Fermer").first.click()
+    newest = page.locator("table.links tbody tr").first
+    expect(newest).to_contain_text("Actif")
+    expect(newest).to_contain_text("piece-identite.pdf : pas encore téléchargé")
+    page.once("dialog", lambda confirm: confirm.accept())
+    newest.get_by_role("button", name="Révoquer").click()
+    expect(newest).to_contain_text("Révoqué")
+    expect(newest.get_by_role("button", name="Révoquer")).to_have_count(0)
+
+    # Direct access: a person who has an account gives the personal code of their profile.
+    email, password = "paul.martin@example.fr", f"Compte-{os.urandom(4).hex()}-X9"
+    stack.create_user(email, password)
+    personal_code = stack.client(stack.sign_in(email, password)).get("/me").json()["personalCode"]
+    stack.secrets.add(personal_code)
+    page.get_by_role("link", name="Gérer les accès (personnes)").click()  # a reload would sign out
+    page.get_by_role("button", name="Inviter…").click()
+    adding = page.get_by_role("dialog", name="Nouvelle personne")
+    adding.get_by_label("Nom", exact=True).fill("MARTIN")
+    adding.get_by_label("Prénom").fill("Paul")
+    adding.get_by_role("button", name="Continuer vers l’invitation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("MARTIN Paul")
+    direct = page.locator("section", has=page.get_by_role("heading", name="Accès direct"))
+    expect(direct.get_by_label("SIV AB-123-CD")).to_be_checked()
+    direct.get_by_label("Code personnel d’identification").fill("ZZZZ-ZZZZ-ZZZZ")
+    direct.get_by_role("button", name="Donner l’accès").click()
+    expect(direct.get_by_role("alert")).to_be_visible()
+    assert "ZZZZ" not in direct.get_by_role("alert").inner_text()
+    direct.get_by_label("Code personnel d’identification").fill(personal_code)
+    direct.get_by_role("button", name="Donner l’accès").click()
+    expect(page.get_by_text("A accès au coffre (Invité).")).to_be_visible()
+    expect(page.locator("ol.journal li[data-type='access.granted']")).to_have_count(1, timeout=REFRESHED_MS)
+    no_page_errors(page)
+    page.context.close()
