@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from bench import cold, explain, invite, load, notify, report, warm, world
+from bench import cold, console, explain, invite, load, notify, report, warm, world
 from bench.report import Row
 
 _STARTED = time.perf_counter()
@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     # First, before this process's own moto server exists: the local stack as a developer runs it.
     _progress(f"load: the local stack in a subprocess, up to {load.MAX_CLIENTS} concurrent HTTP clients")
     loaded = load.run(_progress)
+    console_rows = console.rows(_progress)
     _progress("moto server, template.yaml resources, seed (vault, dossier, 50 documents)")
     stack = world.start(documents=50)
     try:
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         _progress("notify: batches of 100 link events; expiry sweep with 10 due links among 10,000")
         read, expired = notify.sweep_items_read(stack)
         stream = {"batch": notify.batch_requests(stack, 5), "read": [read], "expired": [expired]}
-        rows = _rows(counts, ratio, colds, stream, relaunches, loaded)
+        rows = [*_rows(counts, ratio, colds, stream, relaunches, loaded), *console_rows]
     finally:
         stack.stop()
 
