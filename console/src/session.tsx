@@ -88,3 +88,13 @@ export function useAction() {
 }
 
 export const REFRESH_MS = 5000;
+
+/** `value` once it has stopped changing for `ms`: a search asks the API once the typing pauses. */
+export function useDebounced<T>(value: T, ms = 250): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}

@@ -51,7 +51,7 @@ export function LinkDialog(props: {
         api.POST('/vaults/{vaultId}/dossiers/{dossierId}/links', {
           params: {
             path: { vaultId: props.vaultId, dossierId: props.dossierId },
-            header: { 'Idempotency-Key': idempotencyKey } as never,
+            header: { 'Idempotency-Key': idempotencyKey },
           },
           body: {
             documentIds: props.documents.map((d) => d.documentId),

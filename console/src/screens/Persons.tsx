@@ -3,7 +3,7 @@ import { ok } from '../api/client';
 import { PersonForm } from '../components/person-form';
 import { Dialog, ErrorMessage, Field, Loading } from '../components/ui';
 import { Link, navigate, path } from '../router';
-import { useLoad, useSession } from '../session';
+import { useDebounced, useLoad, useSession } from '../session';
 import { t } from '../texts';
 import { Breadcrumb, useVault } from './vault';
 
@@ -13,14 +13,15 @@ export function Persons({ vaultId, from }: { vaultId: string; from: string | und
   const { vault } = useVault(vaultId);
   const [query, setQuery] = useState('');
   const [adding, setAdding] = useState(false);
+  const searched = useDebounced(query.trim());
   const persons = useLoad(
     () =>
       ok(
         api.GET('/vaults/{vaultId}/persons', {
-          params: { path: { vaultId }, query: { q: query.trim() || undefined, limit: 50 } },
+          params: { path: { vaultId }, query: { q: searched || undefined, limit: 50 } },
         }),
       ),
-    [api, vaultId, query],
+    [api, vaultId, searched],
   );
   return (
     <>
