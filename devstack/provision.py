@@ -113,9 +113,16 @@ class Provisioner:
 
     def _user_pool(self, logical_id: str, props: dict[str, Any]) -> None:
         cognito = boto3.client("cognito-idp")
-        args = {k: v for k, v in props.items() if k != "UserPoolName"}
+        # EnabledMfas is CloudFormation's: the API sets the methods by SetUserPoolMfaConfig.
+        args = {k: v for k, v in props.items() if k not in ("UserPoolName", "EnabledMfas")}
         pool = cognito.create_user_pool(PoolName=props.get("UserPoolName", self._name(logical_id)), **args)
         pool_id = pool["UserPool"]["Id"]
+        if "SOFTWARE_TOKEN_MFA" in props.get("EnabledMfas", []):
+            cognito.set_user_pool_mfa_config(
+                UserPoolId=pool_id,
+                SoftwareTokenMfaConfiguration={"Enabled": True},
+                MfaConfiguration=props.get("MfaConfiguration", "OPTIONAL"),
+            )
         self.resolver.refs[logical_id] = pool_id
         self.resolver.attributes[logical_id] = {
             "Arn": pool["UserPool"]["Arn"],

@@ -157,7 +157,10 @@ class LocalStack:
 
         document = template.load()
         parameters = template.parameter_defaults(document)
-        parameters.update(PublicBaseUrl=self.api_url, FrontendOrigin=self.api_url, LogLevel=self.log_level)
+        # The emulated Cognito checks no SRP proof: the console signs in with USER_PASSWORD_AUTH here.
+        parameters.update(
+            PublicBaseUrl=self.api_url, FrontendOrigin=self.api_url, LogLevel=self.log_level, AllowPasswordAuth="true"
+        )
         self.resolver = template.stack_resolver(parameters, STACK_NAME, self.region, self.account)
         Provisioner(self.resolver, STACK_NAME, self.region, self.account).create_all(document["Resources"])
         self.bucket_names = [

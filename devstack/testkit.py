@@ -52,13 +52,14 @@ def provision(stack: str, region: str = REGION, account: str = ACCOUNT, **parame
 class User:
     user_id: str
     email: str
+    email_verified: bool = True
 
     @property
     def claims(self) -> dict[str, str]:
         """requestContext.authorizer.claims as API Gateway passes them (strings only)."""
         return {
             "sub": self.user_id,
-            "email_verified": "true",
+            "email_verified": "true" if self.email_verified else "false",
             "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_test",
             "cognito:username": self.user_id,
             "aud": "testclient",

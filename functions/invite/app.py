@@ -88,6 +88,7 @@ def caller() -> Caller:
         operation_id="invite",
         errors=[
             *doc.EDITOR,
+            "email_not_verified",
             "person_not_found",
             "dossier_not_found",
             "dossier_not_shareable",
@@ -187,6 +188,7 @@ def update_person(vaultId: PathId, personId: PathId, body: Annotated[UpdatePerso
         operation_id="grantAccess",
         errors=[
             *doc.EDITOR,
+            "email_not_verified",
             "person_not_found",
             "dossier_not_found",
             "dossier_not_shareable",

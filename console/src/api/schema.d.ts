@@ -3002,7 +3002,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description - `forbidden`: The caller sees this but may not do it (a guest, for what editors alone do). */
+            /**
+             * @description - `forbidden`: The caller sees this but may not do it (a guest, for what editors alone do).
+             *     - `email_not_verified`: The caller's e-mail (Cognito's email_verified claim) is not verified: it would receive the notifications.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +3013,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "email_not_verified";
                     };
                 };
             };
@@ -4197,7 +4200,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description - `forbidden`: The caller sees this but may not do it (a guest, for what editors alone do). */
+            /**
+             * @description - `forbidden`: The caller sees this but may not do it (a guest, for what editors alone do).
+             *     - `email_not_verified`: The caller's e-mail (Cognito's email_verified claim) is not verified: it would receive the notifications.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4205,7 +4211,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "email_not_verified";
                     };
                 };
             };
@@ -4368,7 +4374,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description - `forbidden`: The caller sees this but may not do it (a guest, for what editors alone do). */
+            /**
+             * @description - `forbidden`: The caller sees this but may not do it (a guest, for what editors alone do).
+             *     - `email_not_verified`: The caller's e-mail (Cognito's email_verified claim) is not verified: it would receive the notifications.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4376,7 +4385,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "email_not_verified";
                     };
                 };
             };

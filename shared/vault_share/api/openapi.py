@@ -69,6 +69,9 @@ ERRORS: dict[str, Failure] = {
     # -------------------------------------------------------------- who
     "unauthorized": Failure(401, "No valid bearer ID token."),
     "forbidden": Failure(403, "The caller sees this but may not do it (a guest, for what editors alone do)."),
+    "email_not_verified": Failure(
+        403, "The caller's e-mail (Cognito's email_verified claim) is not verified: it would receive the notifications."
+    ),
     "account_mismatch": Failure(403, "The bearer token is another address's account than the invited one."),
     "wrong_code": Failure(
         403, "A wrong code, judged and counted; `attemptsLeft` says how many remain.", ("attemptsLeft",)

@@ -232,6 +232,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> Staged:
     SMS. The code is in the answer and, sealed, in the invitation (the owner reads it back)."""
     body, caller = request.body, request.caller
     invitee = _load(inviting, caller, request.vault_id, request.person_id, body.dossier_ids)
+    creator_email = caller.notification_email()  # before any write
     person = invitee.person
     link = delivery.link_channel(person.email, person.postal_address)
     recipient = _letter_recipient(person) if link == "postal" else None
@@ -266,7 +267,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> Staged:
         code_channel=code,
         channels=delivery.first_channels(link, code, now),
         created_by=caller.user_id,
-        creator_email=caller.email,
+        creator_email=creator_email,
         created_at=now,
         expires_at=clock.iso(expires),
         code_mac=guard_secrets.code_mac(
@@ -431,6 +432,7 @@ def grant_access(
     is counted before it is looked up, by one conditional write, so concurrent requests cannot
     try more; a right one is given back."""
     invitee = _load(inviting, caller, vault_id, person_id, body.dossier_ids)
+    creator_email = caller.notification_email()  # before a guess is counted
     code = service.normalize_personal_code(body.personal_code)
     if code is None:
         raise Unprocessable(
@@ -461,7 +463,7 @@ def grant_access(
         "dossierIds": list(body.dossier_ids),
         "homeDossierId": home_dossier_id,
         "createdBy": caller.user_id,
-        "creatorEmail": caller.email,
+        "creatorEmail": creator_email,
         "createdAt": clock.iso(now),
         "ttl": int(now.timestamp()) + RETENTION_SECONDS,
     }

@@ -54,6 +54,7 @@ def create(request: CreateRequest, sharing: Sharing) -> Staged:
     shareable = load_shareable(
         sharing.dynamodb, sharing.vault_table, request.caller, request.vault_id, request.dossier_id, body.document_ids
     )
+    creator_email = request.caller.notification_email()
     token = secrets.new_token()
     code = body.code or secrets.new_code()
     hashed = secrets.token_hash(token)
@@ -66,7 +67,7 @@ def create(request: CreateRequest, sharing: Sharing) -> Staged:
         dossier_id=request.dossier_id,
         vault_name=shareable.member.vault_name,
         created_by=request.caller.user_id,
-        creator_email=request.caller.email,
+        creator_email=creator_email,
         created_at=clock.iso(now),
         expires_at=clock.iso(expires),
         status="active",

@@ -34,6 +34,19 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 class Caller:
     user_id: str
     email: str
+    # Cognito's email_verified claim. The web client cannot write the e-mail (template.yaml), so an
+    # account's is the one its invitation or its administrator verified; checked all the same.
+    email_verified: bool = False
+
+    def notification_email(self) -> str:
+        """The address that will receive this caller's notifications: a verified one only."""
+        if not self.email_verified:
+            raise Forbidden(
+                "Votre adresse e-mail n'est pas vérifiée : les avis de vos liens et invitations ne peuvent"
+                " pas vous être envoyés. Faites-la vérifier, puis réessayez.",
+                code="email_not_verified",
+            )
+        return self.email
 
 
 def caller_from_event(event: Any) -> Caller:
@@ -47,7 +60,8 @@ def caller_from_event(event: Any) -> Caller:
     sub, email, token_use = claims.get("sub"), claims.get("email"), claims.get("token_use")
     if not sub or not email or token_use != "id":  # noqa: S105 (a claim value, not a secret)
         raise Unauthorized()
-    return Caller(user_id=sub, email=email.lower())
+    verified = claims.get("email_verified") in ("true", True)  # a string through API Gateway
+    return Caller(user_id=sub, email=email.lower(), email_verified=verified)
 
 
 # What the caller is told of an id that names nothing it may see: the same for a malformed id,
