@@ -14,9 +14,14 @@ import boto3
 
 from devstack.template import Resolver
 
-# Types that exist only in the cloud (IAM, logs, API, layer, CDN) or that the local stack
+# Types that exist only in the cloud (IAM, logs, API, layer, CDN, alarms) or that the local stack
 # emulates itself (functions and their events; the console's site: devstack/console.py).
 _NOT_PROVISIONED = {
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy",
     "AWS::CloudFront::Distribution",
     "AWS::CloudFront::Function",
     "AWS::CloudFront::OriginAccessControl",
