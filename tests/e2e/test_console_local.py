@@ -34,7 +34,7 @@ def test_a_refresh_token_gives_a_new_id_token_the_api_takes(stack: Stack) -> Non
     assert refreshed["TokenType"] == "Bearer"
     answer = stack.client(refreshed["IdToken"]).get("/vaults")
     assert answer.status == 200
-    assert [v["vaultId"] for v in answer.json()["vaults"]] == [stack.demo["vaultId"]]
+    assert stack.demo["vaultId"] in [v["vaultId"] for v in answer.json()["vaults"]]
 
 
 def test_an_unknown_refresh_token_is_refused_as_cognito_refuses_it(stack: Stack) -> None:
