@@ -61,10 +61,12 @@ unit: $(STAMP)
 sam-build: .venv-sam/.installed-stamp
 	SAM_CLI_TELEMETRY=0 $(SAM) build
 
-# sam build and sam validate --lint; tests/test_sam_build.py (in `make
+# sam build, sam validate --lint and checkov on template.yaml (offline: --skip-download; each
+# skip is in its resource's Metadata, with its reason); tests/test_sam_build.py (in `make
 # test`) checks what was built.
-build-check: sam-build
+build-check: sam-build .venv-checkov/.installed-stamp
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region $(SAM_REGION)
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
 test: lint build-check
 	bash scripts/ensure-chromium.sh
