@@ -16,7 +16,7 @@ LAYER_LOCK := shared/requirements.txt
 # without it, pins already in the locks are kept.
 UPGRADE ?=
 
-.PHONY: run test lint fmt unit bench lock lock-tools openapi clean sam-build build-check
+.PHONY: run test lint fmt unit bench lock lock-tools openapi clean sam-build sam-translate build-check
 
 # Tools whose pins clash with the project's (and each other's) get an environment each,
 # .venv-<tool> from requirements-<tool>.txt (hashes; the lock is complete, so --no-deps, then
@@ -60,6 +60,13 @@ unit: $(STAMP)
 # the layer by shared/Makefile, the functions by functions/Makefile (samconfig: cached, parallel).
 sam-build: .venv-sam/.installed-stamp
 	SAM_CLI_TELEMETRY=0 $(SAM) build
+
+# template.yaml as SAM transforms it for CloudFormation (the roles and policies it adds), read by
+# tests/test_template_iam_translated.py; offline, with the translator of the SAM CLI.
+sam-translate: .venv-sam/.installed-stamp
+	mkdir -p .aws-sam
+	.venv-sam/bin/python scripts/sam_translate.py template.yaml > .aws-sam/translated.json.tmp
+	mv .aws-sam/translated.json.tmp .aws-sam/translated.json
 
 # sam build, sam validate --lint and checkov on template.yaml (offline: --skip-download; each
 # skip is in its resource's Metadata, with its reason); tests/test_sam_build.py (in `make

@@ -57,18 +57,18 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
+def make(target: str) -> None:
+    """`make <target>` in the repository (which installs the tool environment it needs); fails with its output."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", target], cwd=REPO, capture_output=True, text=True, timeout=1500, check=False
+    )
+    assert done.returncode == 0, f"make {target} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+
+
 @pytest.fixture(scope="session")
 def built(request: pytest.FixtureRequest) -> dict[str, object]:
     started = time.monotonic()
-    done = subprocess.run(
-        ["make", "--no-print-directory", "sam-build"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        check=False,
-    )
-    assert done.returncode == 0, f"make sam-build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    make("sam-build")
     report(request.config, f"sam build: done in {time.monotonic() - started:.1f} s (.aws-sam/build)")
     document: dict[str, object] = yaml.load((BUILD / "template.yaml").read_text(encoding="utf-8"), Loader=_Loader)
     return document
