@@ -1,119 +1,35 @@
 """Least privilege in what CloudFormation receives: template.yaml as SAM transforms it.
 
-tests/test_template_iam.py reads the grants written in template.yaml; this module reads what SAM
-adds when it transforms it (scripts/sam_translate.py, with the aws-sam-translator of the SAM CLI's
-environment, the very one `sam deploy` uses): the role it generates for each function, the AWS
-managed policies it attaches to them (basic execution, X-Ray for `Tracing: Active`, the DynamoDB
-stream read of an event source), the on-failure and dead-letter queue grants, and the roles of
-the schedules. AWS managed policies are not in the template: their documents are below, as the
-AWS Managed Policy reference publishes them (default versions, read 2026-12).
+tests/test_template_iam.py reads the grants written in template.yaml; this module reads the
+template as SAM transforms it (make sam-translate: scripts/sam_translate.py, with the
+aws-sam-translator of the SAM CLI's environment, the one `sam deploy` uses), so that what SAM adds
+is seen too: the event source mappings, dead-letter and on-failure queues, the schedules' roles.
 
-Every identity policy (role inline policies, managed policies, attached AWS managed policies)
-holds no wildcard in an action, and names `*` as a resource only for the actions listed in
-STAR_RESOURCE_ALLOWED (AWS authorises them on no narrower resource) or SAM_IMPOSED_STAR (what
-SAM's generated roles carry, each with why it is there). Resource policies (the bucket's TLS-only
-Deny, the KMS key policies) are not identity grants; tests/test_template_iam.py checks them.
+A role SAM generates for a function carries AWS managed policies written for everyone:
+AWSLambdaBasicExecutionRole (logs:CreateLogGroup, CreateLogStream, PutLogEvents on `*`),
+AWSXrayWriteOnlyAccess (X-Ray on `*`) and, with a DynamoDB event, AWSLambdaDynamoDBExecutionRole
+(the stream reads and the logs on `*`), and SAM has no switch to leave them out. So every function
+names its own role, written in the template, and no AWS managed policy is attached anywhere.
+
+Every identity policy (inline in a role, or a managed policy of the template) holds no wildcard in
+an action, and names `*` as a resource only for the actions of STAR_RESOURCE_ALLOWED (shared with
+tests/test_template_iam.py), which AWS authorises on no narrower resource. Resource policies (the bucket's TLS-only Deny, the KMS key
+policies) are not identity grants; tests/test_template_iam.py checks them.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.test_packaging import REPO
 from tests.test_sam_build import make
+from tests.test_template_iam import STAR_RESOURCE_ALLOWED, Grant, _listed
 
 TRANSLATED = REPO / ".aws-sam" / "translated.json"  # make sam-translate
 MANAGED_ARN = "arn:aws:iam::aws:policy/"
-
-# The AWS managed policies SAM attaches to the roles it generates (default versions).
-AWS_MANAGED: dict[str, list[dict[str, Any]]] = {
-    # v1: every role SAM makes for a function.
-    "service-role/AWSLambdaBasicExecutionRole": [
-        {
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": "*",
-        }
-    ],
-    # v2: Tracing: Active.
-    "AWSXrayWriteOnlyAccess": [
-        {
-            "Effect": "Allow",
-            "Action": [
-                "xray:PutTraceSegments",
-                "xray:PutTelemetryRecords",
-                "xray:GetSamplingRules",
-                "xray:GetSamplingTargets",
-                "xray:GetSamplingStatisticSummaries",
-            ],
-            "Resource": ["*"],
-        }
-    ],
-    # v1: a DynamoDB stream event source.
-    "service-role/AWSLambdaDynamoDBExecutionRole": [
-        {
-            "Effect": "Allow",
-            "Action": [
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-            ],
-            "Resource": "*",
-        }
-    ],
-}
-
-# Actions that AWS authorises on no narrower resource than `*`, and why.
-STAR_RESOURCE_ALLOWED = {
-    "xray:PutTraceSegments": "X-Ray has no resource-level permissions for writing traces",
-    "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions for telemetry",
-    "xray:GetSamplingRules": "the sampling rules are read account-wide, with no resource to name",
-    "xray:GetSamplingTargets": "as GetSamplingRules",
-    "xray:GetSamplingStatisticSummaries": "as GetSamplingRules",
-    "sns:Publish": "an SMS sent straight to a phone number has no topic ARN to name",
-    "dynamodb:ListStreams": "ListStreams names no stream (it lists them), so IAM takes no resource for it",
-}
-
-# What SAM's generated roles carry on `*` although AWS would take a narrower resource. SAM attaches
-# these AWS managed policies to every role it generates and has no switch to leave them out (only a
-# function's own Role, written in full, avoids them). Listed exactly: nothing may join them.
-SAM_IMPOSED_STAR = {
-    "logs:CreateLogGroup": "AWSLambdaBasicExecutionRole; unused: each function's log group is in the template",
-    "logs:CreateLogStream": "AWSLambdaBasicExecutionRole; the function's log group would do",
-    "logs:PutLogEvents": "AWSLambdaBasicExecutionRole; the function's log group would do",
-    "dynamodb:DescribeStream": "AWSLambdaDynamoDBExecutionRole (NotifyFunction); SharesTable's stream would do",
-    "dynamodb:GetRecords": "AWSLambdaDynamoDBExecutionRole (NotifyFunction); SharesTable's stream would do",
-    "dynamodb:GetShardIterator": "AWSLambdaDynamoDBExecutionRole (NotifyFunction); SharesTable's stream would do",
-}
-
-
-@dataclass(frozen=True)
-class Grant:
-    owner: str  # the role or policy resource that holds the statement
-    source: str  # inline policy name, template managed policy, or AWS managed policy
-    statement: dict[str, Any]
-
-    @property
-    def actions(self) -> list[str]:
-        return [str(a) for a in _listed(self.statement.get("Action"))]
-
-    @property
-    def resources(self) -> list[Any]:
-        return _listed(self.statement.get("Resource"))
-
-
-def _listed(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
 
 
 def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -121,38 +37,37 @@ def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def grants(translated: dict[str, Any]) -> list[Grant]:
-    """Every Allow statement a role of the translated template holds, from any of its policies."""
+    """Every Allow statement of an identity policy of the translated template: a role's inline
+    policies (owner `Role (PolicyName)`), and the template's managed policies."""
     resources: dict[str, Any] = translated["Resources"]
     found: list[Grant] = []
     for logical_id, resource in resources.items():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::IAM::ManagedPolicy":
-            found += [Grant(logical_id, logical_id, s) for s in _statements(props["PolicyDocument"])]
+            found += [Grant(logical_id, s) for s in _statements(props["PolicyDocument"])]
         if resource["Type"] == "AWS::IAM::Policy":
-            found += [Grant(logical_id, props["PolicyName"], s) for s in _statements(props["PolicyDocument"])]
+            owner = f"{logical_id} ({props['PolicyName']})"
+            found += [Grant(owner, s) for s in _statements(props["PolicyDocument"])]
         if resource["Type"] != "AWS::IAM::Role":
             continue
         for policy in props.get("Policies", []):
-            found += [Grant(logical_id, policy["PolicyName"], s) for s in _statements(policy["PolicyDocument"])]
+            owner = f"{logical_id} ({policy['PolicyName']})"
+            found += [Grant(owner, s) for s in _statements(policy["PolicyDocument"])]
         for arn in props.get("ManagedPolicyArns", []):
-            if isinstance(arn, dict) and set(arn) == {"Ref"} and arn["Ref"] in resources:
-                continue  # a managed policy of the template: read above, as its own resource
-            assert isinstance(arn, str) and arn.startswith(MANAGED_ARN), f"{logical_id}: unknown policy {arn!r}"
-            name = arn.removeprefix(MANAGED_ARN)
-            assert name in AWS_MANAGED, f"{logical_id}: {name} is attached; add its document to AWS_MANAGED"
-            found += [Grant(logical_id, name, s) for s in AWS_MANAGED[name]]
+            # A managed policy of the template is read above, as its own resource; an AWS managed one
+            # is written for everyone (and its document is not in the template).
+            ours = isinstance(arn, dict) and set(arn) == {"Ref"} and arn["Ref"] in resources
+            assert ours, f"{logical_id}: an AWS managed policy is attached: {arn!r}"
     return found
 
 
 def wildcard_actions(found: list[Grant]) -> list[str]:
-    return [f"{g.owner} ({g.source}): {a}" for g in found for a in g.actions if "*" in a]
+    return [f"{g.owner}: {a}" for g in found for a in g.actions if "*" in a]
 
 
 def unexplained_star_resources(found: list[Grant]) -> list[str]:
-    allowed = STAR_RESOURCE_ALLOWED.keys() | SAM_IMPOSED_STAR.keys()
-    return [
-        f"{g.owner} ({g.source}): {a} on *" for g in found if "*" in g.resources for a in g.actions if a not in allowed
-    ]
+    allowed = STAR_RESOURCE_ALLOWED.keys()
+    return [f"{g.owner}: {a} on *" for g in found if "*" in g.resources for a in g.actions if a not in allowed]
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +87,7 @@ def _functions(translated: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_no_statement_has_a_wildcard_action(translated: dict[str, Any]) -> None:
     found = grants(translated)
-    assert len({g.owner for g in found}) >= 9, "fewer roles and policies than the template makes"
+    assert len({g.owner for g in found}) >= 10, "fewer roles and policies than the template makes"
     assert wildcard_actions(found) == []
 
 
@@ -181,39 +96,44 @@ def test_star_resources_only_where_named(translated: dict[str, Any]) -> None:
     assert unexplained_star_resources(found) == []
     on_star = {a for g in found if "*" in g.resources for a in g.actions}
     # Each named exception is still needed: a stale entry would let a new grant through unseen.
-    assert on_star == STAR_RESOURCE_ALLOWED.keys() | SAM_IMPOSED_STAR.keys()
+    assert on_star == STAR_RESOURCE_ALLOWED.keys()
 
 
-def test_sam_generates_one_role_per_function_with_what_it_adds(translated: dict[str, Any]) -> None:
+def test_each_function_runs_as_its_own_role_with_no_aws_managed_policy(translated: dict[str, Any]) -> None:
     roles = _roles(translated)
     functions = _functions(translated)
     assert len(functions) == 6
+    runtime = translated["Resources"]["FunctionRuntimePolicy"]["Properties"]
     for logical_id, function in functions.items():
-        role = function["Role"]
-        assert role == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}, logical_id
-        props = roles[f"{logical_id}Role"]
+        role = f"{logical_id}Role"
+        assert function["Role"] == {"Fn::GetAtt": [role, "Arn"]}, logical_id
+        props = roles[role]
+        assert {"Key": "lambda:createdBy", "Value": "SAM"} not in props.get("Tags", []), f"{role} is SAM's"
         principals = [s["Principal"] for s in props["AssumeRolePolicyDocument"]["Statement"]]
-        assert principals == [{"Service": ["lambda.amazonaws.com"]}], logical_id
-        attached = {a.removeprefix(MANAGED_ARN) for a in props["ManagedPolicyArns"] if isinstance(a, str)}
-        expected = {"service-role/AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
-        if logical_id == "NotifyFunction":
-            expected.add("service-role/AWSLambdaDynamoDBExecutionRole")
-        assert attached == expected, logical_id
+        assert principals in ([{"Service": "lambda.amazonaws.com"}], [{"Service": ["lambda.amazonaws.com"]}]), role
+        assert {"Ref": role} in runtime["Roles"], f"{role}: no logs, no traces"
+    assert len(runtime["Roles"]) == len(functions)
+
+
+def test_functions_log_into_the_log_groups_of_the_template_only(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    groups = {lid for lid, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
+    logging = [g for g in grants(translated) if any(a.startswith("logs:") for a in g.actions)]
+    assert [g.owner for g in logging] == ["FunctionRuntimePolicy"]
+    (grant,) = logging
+    assert sorted(grant.actions) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    named = {r.removeprefix("${").removesuffix(".Arn}") for r in grant.resources if r.endswith(".Arn}")}
+    assert len(named) == len(grant.resources), grant.resources
+    assert named == {f"{f}Logs" for f in _functions(translated)}
+    assert named < groups  # the API's access log group is API Gateway's to write
 
 
 def test_queue_grants_name_their_queue_only(translated: dict[str, Any]) -> None:
-    sends = {
-        (g.owner, json.dumps(r, sort_keys=True))
-        for g in grants(translated)
-        if "sqs:SendMessage" in g.actions
-        for r in g.resources
-    }
-    failure = json.dumps({"Fn::GetAtt": ["NotifyFailureQueue", "Arn"]}, sort_keys=True)
-    schedule = json.dumps({"Fn::GetAtt": ["ScheduleFailureQueue", "Arn"]}, sort_keys=True)
+    sends = {(g.owner, r) for g in grants(translated) if "sqs:SendMessage" in g.actions for r in g.resources}
     assert sends == {
-        ("NotifyFunctionRole", failure),  # the stream's on-failure destination
-        ("NotifyFunctionRole", schedule),  # its schedule's dead-letter queue
-        ("InviteFunctionRole", schedule),
+        ("NotifyFunctionRole (calls)", "${NotifyFailureQueue.Arn}"),  # the stream's on-failure destination
+        ("NotifyFunctionRole (calls)", "${ScheduleFailureQueue.Arn}"),  # its schedule's dead-letter queue
+        ("InviteFunctionRole (calls)", "${ScheduleFailureQueue.Arn}"),
     }
 
 
@@ -233,12 +153,11 @@ def test_each_schedule_may_invoke_its_own_function_only(translated: dict[str, An
 
 
 def test_the_checks_see_a_wildcard_action_and_an_unnamed_star_resource() -> None:
-    """Guards the guard: a `*` action, a `service:*` one, a `Get*` one, an unknown AWS managed
-    policy, and `*` as the resource of an action AWS can scope are each reported."""
+    """Guards the guard: a `*` action, a `service:*` one, a `Get*` one, an AWS managed policy, and
+    `*` as the resource of an action AWS can scope are each reported."""
     role = {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "ManagedPolicyArns": [MANAGED_ARN + "service-role/AWSLambdaBasicExecutionRole"],
             "Policies": [
                 {
                     "PolicyName": "p",
@@ -257,6 +176,6 @@ def test_the_checks_see_a_wildcard_action_and_an_unnamed_star_resource() -> None
     found = grants({"Resources": {"R": role}})
     assert wildcard_actions(found) == ["R (p): *", "R (p): s3:*", "R (p): s3:Get*"]
     assert unexplained_star_resources(found) == ["R (p): s3:GetObject on *"]
-    unknown = {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [MANAGED_ARN + "AdministratorAccess"]}}
-    with pytest.raises(AssertionError, match="AdministratorAccess is attached"):
-        grants({"Resources": {"R": unknown}})
+    sams = {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [MANAGED_ARN + "AWSXrayWriteOnlyAccess"]}}
+    with pytest.raises(AssertionError, match="an AWS managed policy is attached"):
+        grants({"Resources": {"R": sams}})
