@@ -13,8 +13,9 @@ names its own role, written in the template, and no AWS managed policy is attach
 
 Every identity policy (inline in a role, or a managed policy of the template) holds no wildcard in
 an action, and names `*` as a resource only for the actions of STAR_RESOURCE_ALLOWED (shared with
-tests/test_template_iam.py), which AWS authorises on no narrower resource. Resource policies (the bucket's TLS-only Deny, the KMS key
-policies) are not identity grants; tests/test_template_iam.py checks them.
+tests/test_template_iam.py), which AWS authorises on no narrower resource. Resource policies (the
+bucket's TLS-only Deny, the KMS key policies) are not identity grants; tests/test_template_iam.py
+checks them.
 """
 
 from __future__ import annotations
