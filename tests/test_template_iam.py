@@ -610,8 +610,9 @@ def calls(aws: Aws, api: Api) -> dict[str, list[Need]]:
         as_("AcceptFunction", "POST", f"/invite/{token}", {"code": wrong, "password": PASSWORD}, 403, public=True)
         as_("AcceptFunction", "POST", f"/invite/{token}", {"code": code, "password": PASSWORD}, public=True)
         by_letter = as_("VaultFunction", "POST", f"{base}/persons", {**by_post, "firstName": "Rose"}, 201)["personId"]
-        letter_code = as_("InviteFunction", "POST", f"{base}/persons/{by_letter}/invitations", {}, 201)["code"]
-        token = _invitation_token(last_letter_text(aws, vault))
+        letter = as_("InviteFunction", "POST", f"{base}/persons/{by_letter}/invitations", {}, 201)
+        letter_code = letter["code"]
+        token = _invitation_token(letter_text(aws, vault, letter["invitationId"]))
         address = f"rose.{uuid.uuid4().hex[:8]}@example.fr"
         as_("AcceptFunction", "POST", f"/invite/{token}/email", {"email": address}, 202, public=True)
         [email_code] = re.findall(r"\b[0-9]{6}\b", last_email_to(address)["text"])
@@ -645,11 +646,13 @@ def last_email_to(address: str) -> dict[str, Any]:
     return parse_raw_email(sent[-1].raw_data, list(sent[-1].destinations or []))
 
 
-def last_letter_text(aws: Aws, vault_id: str) -> str:
-    """What the newest letter of the vault prints (its record, beside the PDF under letters/)."""
+def letter_text(aws: Aws, vault_id: str, invitation_id: str) -> str:
+    """What the invitation's newest letter prints (its record, beside the PDF under
+    letters/<vault>/<invitation>/). By invitation: two letters of one vault may be stored within
+    the second S3's LastModified counts in, and the newest of the vault's was then either."""
     s3 = boto3.client("s3", region_name=REGION)
     bucket = aws.ref("DocumentsBucket")
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"letters/{vault_id}/")["Contents"]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"letters/{vault_id}/{invitation_id}/")["Contents"]
     newest = max((o for o in listed if o["Key"].endswith(".json")), key=lambda o: o["LastModified"])
     text: str = json.loads(s3.get_object(Bucket=bucket, Key=newest["Key"])["Body"].read())["text"]
     return text
