@@ -16,7 +16,17 @@ LAYER_LOCK := shared/requirements.txt
 # without it, pins already in the locks are kept.
 UPGRADE ?=
 
-.PHONY: run test lint fmt unit bench lock openapi clean console console-test screenshots
+.PHONY: run test lint fmt unit bench lock lock-tools openapi clean console console-test screenshots \
+	sam-build sam-translate build-check
+
+# Tools whose pins clash with the project's (and each other's) get an environment each,
+# .venv-<tool> from requirements-<tool>.txt (hashes; the lock is complete, so --no-deps, then
+# pip check): the AWS SAM CLI and checkov.
+TOOLS := sam checkov
+SAM := .venv-sam/bin/sam
+CHECKOV := .venv-checkov/bin/checkov
+# The region sam validate names; nothing is asked of AWS (no account, no credentials).
+SAM_REGION ?= eu-west-3
 
 # The owner console (console/: Preact, Vite, TypeScript): `npm ci` from its lock, then a build that
 # make redoes only when a source, the lock or the API's spec changed.
@@ -29,6 +39,12 @@ $(STAMP): pyproject.toml $(DEV_LOCK) $(LAYER_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+.venv-%/.installed-stamp: requirements-%.txt
+	test -x .venv-$*/bin/python || $(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r $<
+	.venv-$*/bin/python -m pip check
 	touch $@
 
 $(CONSOLE_MODULES): console/package.json console/package-lock.json
@@ -62,7 +78,26 @@ fmt: $(STAMP) $(CONSOLE_MODULES)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit tests/handlers tests/test_event_shapes.py -m "not e2e and not browser"
 
-test: lint console-test $(CONSOLE_BUILD)
+# What `sam deploy` would upload, built as Lambda runs it (python3.13, arm64) without Docker:
+# the layer by shared/Makefile, the functions by functions/Makefile (samconfig: cached, parallel).
+sam-build: .venv-sam/.installed-stamp
+	SAM_CLI_TELEMETRY=0 $(SAM) build
+
+# template.yaml as SAM transforms it for CloudFormation (the roles and policies it adds), read by
+# tests/test_template_iam_translated.py; offline, with the translator of the SAM CLI.
+sam-translate: .venv-sam/.installed-stamp
+	mkdir -p .aws-sam
+	.venv-sam/bin/python scripts/sam_translate.py template.yaml > .aws-sam/translated.json.tmp
+	mv .aws-sam/translated.json.tmp .aws-sam/translated.json
+
+# sam build, sam validate --lint and checkov on template.yaml (offline: --skip-download; each
+# skip is in its resource's Metadata, with its reason); tests/test_sam_build.py (in `make
+# test`) checks what was built.
+build-check: sam-build .venv-checkov/.installed-stamp
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region $(SAM_REGION)
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --file template.yaml
+
+test: lint build-check console-test $(CONSOLE_BUILD)
 	bash scripts/ensure-chromium.sh
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
@@ -88,5 +123,12 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile --quiet pyproject.toml --python-version 3.13 --python-platform aarch64-manylinux_2_28 \
 		--only-binary :all: --generate-hashes -c $(DEV_LOCK) -o $(LAYER_LOCK)
 
+# The tool environments' locks (requirements-<tool>.in -> .txt), as the dev lock is made.
+lock-tools: $(STAMP)
+	for tool in $(TOOLS); do \
+		$(BIN)/uv pip compile --quiet requirements-$$tool.in --universal --python-version 3.11 \
+			--generate-hashes $(UPGRADE) -o requirements-$$tool.txt || exit 1; \
+	done
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache console/node_modules console/dist
+	rm -rf $(VENV) $(TOOLS:%=.venv-%) .aws-sam build .pytest_cache .mypy_cache .ruff_cache console/node_modules console/dist

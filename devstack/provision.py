@@ -32,6 +32,7 @@ _NOT_PROVISIONED = {
     "AWS::Logs::LogGroup",
     "AWS::S3::BucketPolicy",
     "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Role",
 }
 
 

@@ -473,8 +473,13 @@ def test_function_runtime_layer_and_tracing(function: str) -> None:
     layer = RESOURCES[shared[0]]
     assert RUNTIME in layer["Properties"].get("CompatibleRuntimes", [])
     assert ARCHITECTURE in layer["Properties"].get("CompatibleArchitectures", [])
-    assert layer.get("Metadata", {}).get("BuildMethod") == RUNTIME
+    # Built by shared/Makefile for the runtime and architecture (no Docker, no Python 3.13 needed);
+    # tests/test_sam_build.py checks what it builds.
+    assert layer.get("Metadata", {}).get("BuildMethod") == "makefile"
     assert layer.get("Metadata", {}).get("BuildArchitecture") == ARCHITECTURE
+    layer_makefile = (REPO / "shared" / "Makefile").read_text(encoding="utf-8")
+    assert f"--python-version {RUNTIME.removeprefix('python')}" in layer_makefile
+    assert "_aarch64" in layer_makefile and "--require-hashes" in layer_makefile
 
 
 def _log_group_target(name: Any) -> str | None:

@@ -1,12 +1,12 @@
 """Least privilege, read from template.yaml as written.
 
-Every function is granted the calls its code makes (see the comments beside each grant), and
-these checks hold for every identity policy of the template: no wildcard action, no Scan, no SAM
-policy template that grants more than a use needs, no `*` resource where AWS allows a narrower
-one. What SAM adds when it transforms the template is not written here and not read here: the
-basic execution role (logs), the X-Ray write policy of `Tracing: Active`, and the stream read and
-on-failure `sqs:SendMessage` of NotifyFunction's DynamoDB event. Resource policies (the bucket's
-TLS-only Deny, the KMS key policy) are not identity grants; the key policy has its own test.
+Every function is granted the calls its code makes (see the comments beside each grant), in the
+role it names (its grants are the function's here), and these checks hold for every identity
+policy of the template: no wildcard action, no Scan, no SAM policy template that grants more than
+a use needs, no `*` resource where AWS allows a narrower one. What SAM adds when it transforms the
+template (the schedules' roles, the event source mappings) is read by
+tests/test_template_iam_translated.py. Resource policies (the bucket's TLS-only Deny, the KMS key
+policy) are not identity grants; the key policy has its own test.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ STAR_RESOURCE_ALLOWED = {
     "sns:Publish": "an SMS sent straight to a phone number has no topic ARN to name",
     "xray:PutTraceSegments": "X-Ray has no resource-level permissions",
     "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
+    "dynamodb:ListStreams": "ListStreams names no stream (it lists them), so IAM takes no resource for it",
 }
 
 
@@ -110,12 +111,27 @@ def _resources(document: dict[str, Any]) -> dict[str, Any]:
     return resources
 
 
+def function_role(document: dict[str, Any], resource: dict[str, Any]) -> str | None:
+    """The logical id of the template's role a function names (`Role: !GetAtt <Role>.Arn`)."""
+    role = resource["Properties"].get("Role")
+    if isinstance(role, dict) and list(role) == ["Fn::GetAtt"] and role["Fn::GetAtt"][1:] == ["Arn"]:
+        logical_id = str(role["Fn::GetAtt"][0])
+        return logical_id if _resources(document).get(logical_id, {}).get("Type") == "AWS::IAM::Role" else None
+    return None
+
+
 def function_policies(document: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """(function, entry) for every entry of every function's Policies, Globals' included."""
+    """(function, entry) for every entry of every function's Policies, Globals' included, or of the
+    role it names: each inline policy's document and each managed policy it attaches."""
     defaults = _listed(document.get("Globals", {}).get("Function", {}).get("Policies"))
     for logical_id, resource in _resources(document).items():
         if resource["Type"] == "AWS::Serverless::Function":
-            for entry in [*defaults, *_listed(resource["Properties"].get("Policies"))]:
+            entries = [*defaults, *_listed(resource["Properties"].get("Policies"))]
+            if role := function_role(document, resource):
+                props = _resources(document)[role]["Properties"]
+                entries += [policy["PolicyDocument"] for policy in props.get("Policies", [])]
+                entries += _listed(props.get("ManagedPolicyArns"))
+            for entry in entries:
                 yield logical_id, entry
 
 
@@ -129,11 +145,14 @@ def _documents(resource: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def grants(document: dict[str, Any]) -> list[Grant]:
-    """Every Allow statement of an identity policy: inline in a function, or an IAM resource (once
-    for the resource and once for each function that attaches it)."""
+    """Every Allow statement of an identity policy: inline in a function or in its role (the
+    function's), or an IAM resource (once for the resource and once for each function that attaches it)."""
     resources = _resources(document)
+    roles = {function_role(document, r) for r in resources.values() if r["Type"] == "AWS::Serverless::Function"}
     found: list[Grant] = []
     for logical_id, resource in resources.items():
+        if logical_id in roles:
+            continue  # a function's role: its grants are the function's, below
         for policy in _documents(resource):
             found += [Grant(logical_id, s) for s in _listed(policy["Statement"])]
     for function, entry in function_policies(document):
