@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 
-from bench import cold, console, explain, invite, load, notify, report, warm, world
+from bench import cold, console, cost, explain, invite, load, notify, report, warm, world
 from bench.report import Row
 
 _STARTED = time.perf_counter()
@@ -163,11 +164,21 @@ def main(argv: list[str] | None = None) -> int:
         _progress("notify: batches of 100 link events; expiry sweep with 10 due links among 10,000")
         read, expired = notify.sweep_items_read(stack)
         stream = {"batch": notify.batch_requests(stack, 5), "read": [read], "expired": [expired]}
-        rows = [*_rows(counts, ratio, colds, stream, relaunches, loaded), *console_rows]
+        notify_per_100 = statistics.median(stream["batch"])
+        many = relaunches[1]
+        cost_rows, cost_table = cost.rows(
+            {
+                "link_flow": cost.link_flow(operations, notify_per_100),
+                "invitation_flow": cost.invitation_flow(operations, many.requests, many.relaunched, notify_per_100),
+            }
+        )
+        rows = [*_rows(counts, ratio, colds, stream, relaunches, loaded), *console_rows, *cost_rows]
     finally:
         stack.stop()
 
     print(report.table(rows))
+    print()
+    print(cost_table)
     print()
     print(load.describe(loaded))
     print()

@@ -34,11 +34,16 @@ SOURCE_IP = "203.0.113.7"
 STAGE = "v1"
 
 
+FRONTEND_ORIGIN = "https://app.vault-share.test"
+
+
 def provision(stack: str, region: str = REGION, account: str = ACCOUNT, **parameters: str) -> template.Resolver:
     """Create template.yaml's resources (parameters: its defaults, then these) and verify the SES
     identity (the given SenderEmail's domain unless SesIdentity is given too)."""
     document = template.load()
     values = template.parameter_defaults(document)
+    # There is no CloudFront here: the console's origin (the template's default) must be named.
+    values["FrontendOrigin"] = FRONTEND_ORIGIN
     if "SenderEmail" in parameters and "SesIdentity" not in parameters:
         parameters = {**parameters, "SesIdentity": parameters["SenderEmail"].rpartition("@")[2]}
     values.update(parameters)

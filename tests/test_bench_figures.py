@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench import cold, load, report, run, warm
 from bench.invite import DUE, PENDING, ReminderRun
 from devstack.client import Answer
@@ -192,3 +194,36 @@ def test_the_reminders_figures_are_judged_against_each_other() -> None:
     assert verdicts["reminders.items_read.10_of_100"] == "MISSED", "fewer items read with fewer pending is a miss"
     assert verdicts["invite_wrong_code.aws_requests"] == "MISSED"
     assert {r.name: r.verdict for r in _rows(20, 21, 1)}["reminders.items_read.10_of_10000"] == "MISSED"
+
+
+def test_the_cost_of_a_flow_is_its_counted_requests_at_list_prices() -> None:
+    from bench import cost
+
+    operations = {
+        "create_link.1.aws_requests": {"dynamodb.GetItem + dynamodb.PutItem + ses.SendRawEmail + dynamodb.UpdateItem"},
+        "unlock.aws_requests": {"dynamodb.UpdateItem"},
+        "file_fetch.aws_requests": {"dynamodb.UpdateItem"},
+        "invite.aws_requests": {"dynamodb.TransactWriteItems + ses.SendRawEmail + sns.Publish"},
+        "invite_page.aws_requests": {"dynamodb.GetItem"},
+        "accept.aws_requests": {"dynamodb.UpdateItem + cognito-idp.AdminCreateUser"},
+    }
+    reminders = ["dynamodb.Query"] + ["ses.SendRawEmail", "sns.Publish", "dynamodb.UpdateItem"] * 10
+    figures, table = cost.rows(
+        {
+            "link_flow": cost.link_flow(operations, 8),
+            "invitation_flow": cost.invitation_flow(operations, reminders, 10, 8),
+        }
+    )
+    link = cost.priced(cost.link_flow(operations, 8))
+    invitation = cost.priced(cost.invitation_flow(operations, reminders, 10, 8))
+    # Two e-mails a link (the recipient's, the owner's "lien utilisé"); no SMS.
+    assert link["SES"] == pytest.approx(2 * cost.PRICES["ses.email"])
+    assert "SNS (SMS)" not in link
+    # The invitation's SMS and its reminder's: two SMS, the bulk of its cost.
+    assert invitation["SNS (SMS)"] == pytest.approx(2 * cost.PRICES["sns.sms_france"])
+    assert invitation["SNS (SMS)"] / sum(invitation.values()) > 0.95
+    assert invitation["Cognito"] == 0.0  # per monthly active user, not per call
+    assert link["API Gateway"] == pytest.approx(7 * cost.PRICES["apigateway.rest_request"])
+    assert [f.name for f in figures] == ["cost.link_flow.usd_per_1000", "cost.invitation_flow.usd_per_1000"]
+    assert figures[1].median == round(sum(invitation.values()) * 1000, 4)
+    assert "invitation_flow:" in table and "SNS (SMS)" in table
