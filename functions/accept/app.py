@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from vault_share import observability
+from vault_share import observability, snapstart
 from vault_share.adapters.accounts import Accounts
 from vault_share.adapters.aws import client, lazy_client
 from vault_share.adapters.id_tokens import IdTokens, jwks_url
@@ -58,6 +58,7 @@ public = recipient.Recipient(
         to=address, vault_name=invitation.vault_name, code=code
     ),
 )
+snapstart.after_restore()  # SnapStart: template.yaml
 
 
 CODE = {"type": "string", "pattern": "^[0-9]{6}$"}

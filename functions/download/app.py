@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from vault_share import observability
+from vault_share import observability, snapstart
 from vault_share.adapters.aws import client
 from vault_share.adapters.documents import DocumentStore
 from vault_share.api import openapi as doc
@@ -38,6 +38,7 @@ settings = get_settings()
 links = LinkStore(client("dynamodb"), settings.shares_table)
 documents = DocumentStore(client("s3"), settings.documents_bucket)
 pepper = Pepper(settings.pepper_secret_arn)
+snapstart.after_restore()  # SnapStart: template.yaml
 
 GRANT_COOKIE = "vs_grant"
 UNLOCK_FIELDS = {
