@@ -18,19 +18,9 @@ from typing import Any
 
 from bench import load, report
 from bench.report import Row
+from devstack.browser import CHROMIUM, CHROMIUM_ARGS
 
 DIST = Path(__file__).resolve().parent.parent / "console" / "dist"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RUNS = 7
 
 
@@ -49,7 +39,7 @@ def screens(api_url: str, demo: dict[str, Any], runs: int) -> tuple[list[float],
     owner = demo["owner"]
     path = f"/app/vaults/{demo['vaultId']}/dossiers/{demo['dossierId']}"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             for _ in range(runs):
                 context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")

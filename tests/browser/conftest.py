@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from devstack.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.conftest import sign_in, stack
 
 if TYPE_CHECKING:
@@ -24,23 +25,12 @@ if TYPE_CHECKING:
 
 __all__ = ["phone", "sign_in", "skip_without_chromium", "stack"]
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = not os.access(CHROMIUM, os.X_OK)
 # Only where nobody could have installed it: as root (CI) a missing Chromium is a failure.
 SKIP_REASON = (
     f"{CHROMIUM} is missing and we are not root: install Debian's chromium "
     "(sudo apt-get install chromium, or sudo bash scripts/ensure-chromium.sh) to run the browser tests"
 )
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # A phone held upright (iPhone 12 to 15 class): the pages must read well there.
 PHONE_VIEWPORT: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from devstack.browser import CHROMIUM, CHROMIUM_ARGS
 from devstack.seed import GUEST_EMAIL, GUEST_MOBILE
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT, TIMEOUT_MS, skip_without_chromium
+from tests.browser.conftest import PHONE_VIEWPORT, TIMEOUT_MS, skip_without_chromium
 from tests.browser.test_invitation_accept import ACCEPT, PASSWORD_LABEL, new_password
 from tests.browser.test_invitation_accept import CODE_LABEL as INVITATION_CODE_LABEL
 from tests.browser.test_link_download import link_in, newest_email_to, submit_code

@@ -8,13 +8,21 @@ import { t } from '../texts';
 import { BellIcon } from './icons';
 import { ErrorMessage } from './ui';
 
-export function JournalList({ entries }: { entries: Schemas['JournalEntry'][] }) {
-  if (entries.length === 0) return <p>{t.journal.empty}</p>;
+interface Happened {
+  id: string;
+  at: string;
+  type: string;
+  message: string;
+}
+
+/** Journal entries and notifications alike: when, and what happened, newest first. */
+export function JournalList({ items, empty }: { items: Happened[]; empty: string }) {
+  if (items.length === 0) return <p>{empty}</p>;
   return (
     <ol class="journal">
-      {entries.map((entry) => (
-        <li key={entry.entryId} data-type={entry.type}>
-          <time dateTime={entry.at}>{when(entry.at)}</time> <span>{entry.message}</span>
+      {items.map((item) => (
+        <li key={item.id} data-type={item.type}>
+          <time dateTime={item.at}>{when(item.at)}</time> <span>{item.message}</span>
         </li>
       ))}
     </ol>
@@ -27,7 +35,9 @@ export function Journal(props: { load: () => Promise<Schemas['JournalPage']>; ke
     <section aria-labelledby="journal-title">
       <h3 id="journal-title">{props.title}</h3>
       <ErrorMessage error={journal.error} />
-      {journal.data && <JournalList entries={journal.data.entries} />}
+      {journal.data && (
+        <JournalList items={journal.data.entries.map((e) => ({ ...e, id: e.entryId }))} empty={t.journal.empty} />
+      )}
     </section>
   );
 }
@@ -75,17 +85,7 @@ export function Bell() {
         >
           <h2>{t.bell.title}</h2>
           <ErrorMessage error={notifications.error} />
-          {list.length === 0 ? (
-            <p>{t.bell.empty}</p>
-          ) : (
-            <ol class="journal">
-              {list.map((n) => (
-                <li key={n.notificationId} data-type={n.type}>
-                  <time dateTime={n.at}>{when(n.at)}</time> <span>{n.message}</span>
-                </li>
-              ))}
-            </ol>
-          )}
+          <JournalList items={list.map((n) => ({ ...n, id: n.notificationId }))} empty={t.bell.empty} />
         </div>
       )}
     </div>
