@@ -124,7 +124,7 @@ def _units(operation: str, count: float) -> tuple[str, float]:
         return "Secrets Manager", count * PRICES["secretsmanager.call"]
     if service == "kms":
         return "KMS", count * PRICES["kms.request"]
-    if service == "cognito-idp":
+    if service in ("cognito-idp", "cognito-identity-provider"):
         return "Cognito", 0.0  # billed per monthly active user
     return service, 0.0
 
