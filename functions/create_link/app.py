@@ -54,7 +54,14 @@ create = idempotent_create(
         "Create a one-time download link",
         tag="links",
         operation_id="createLink",
-        errors=[*doc.EDITOR, "dossier_not_found", "documents_unavailable", *doc.BODY, *doc.IDEMPOTENT],
+        errors=[
+            *doc.EDITOR,
+            "dossier_not_found",
+            "documents_unavailable",
+            "quota_exceeded",
+            *doc.BODY,
+            *doc.IDEMPOTENT,
+        ],
         description="The answer is the only place the code ever appears. With `recipientEmail`, the link (never "
         "the code) is e-mailed there; `email.status` says whether it went.",
         parameters=[doc.IDEMPOTENCY_KEY],

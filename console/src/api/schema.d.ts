@@ -620,6 +620,8 @@ export interface components {
             attemptsLeft?: number;
             status?: string;
             retryAfterSeconds?: number;
+            /** @enum {string} */
+            channel?: "email" | "sms" | "letter";
             dossierIds?: string[];
             documentIds?: string[];
             missing?: string[];
@@ -961,6 +963,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1173,6 +1177,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1244,6 +1250,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1395,15 +1403,20 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
+            /**
+             * @description - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
+             *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
+             */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_many_requests";
+                        error?: "quota_exceeded" | "too_many_requests";
                     };
                     "text/html": string;
                 };
@@ -1458,6 +1471,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1543,6 +1558,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1628,6 +1645,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1772,6 +1791,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1844,6 +1865,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1919,6 +1942,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1979,6 +2004,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,6 +2116,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2191,6 +2220,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2330,6 +2361,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2434,6 +2467,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2575,6 +2610,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2690,6 +2727,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2806,6 +2845,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2922,6 +2963,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3082,15 +3125,20 @@ export interface operations {
                     };
                 };
             };
-            /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
+            /**
+             * @description - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
+             *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
+             */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_many_requests";
+                        error?: "quota_exceeded" | "too_many_requests";
                     };
                 };
             };
@@ -3188,6 +3236,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3289,6 +3339,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3400,6 +3452,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3512,16 +3566,19 @@ export interface operations {
             };
             /**
              * @description - `too_soon`: The last send is less than an hour old; `retryAfterSeconds` says when to retry.
+             *     - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
              *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
              */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_soon" | "too_many_requests";
+                        error?: "too_soon" | "quota_exceeded" | "too_many_requests";
                     };
                 };
             };
@@ -3627,6 +3684,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3742,6 +3801,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3881,6 +3942,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3982,6 +4045,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4123,6 +4188,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4288,6 +4355,8 @@ export interface operations {
              */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4450,15 +4519,20 @@ export interface operations {
                     };
                 };
             };
-            /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
+            /**
+             * @description - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
+             *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
+             */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_many_requests";
+                        error?: "quota_exceeded" | "too_many_requests";
                     };
                 };
             };
@@ -4569,6 +4643,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
