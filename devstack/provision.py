@@ -27,6 +27,10 @@ _NOT_PROVISIONED = {
     "AWS::Logs::LogGroup",
     "AWS::S3::BucketPolicy",
     "AWS::IAM::ManagedPolicy",
+    # The optional web ACL in front of the API stage (EnableWaf): moto serves no WAF in front of
+    # the local gateway, and the local stack has no edge to protect.
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
 }
 
 
