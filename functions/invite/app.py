@@ -194,6 +194,7 @@ def update_person(vaultId: PathId, personId: PathId, body: Annotated[UpdatePerso
             "invalid_personal_code",
             "personal_code_unknown",
             "too_many_personal_codes",
+            "quota_exceeded",
             "already_member",
             "home_conflict",
             *doc.BODY,

@@ -20,7 +20,7 @@ from vault_share.settings import get_settings
 
 from tests.fixtures import Api, HttpResult, User, add_member, new_document, new_dossier, new_user, new_vault
 from tests.handlers.test_invitation_accept import invite as letter_invitation
-from tests.handlers.test_invitations_owner import ADDRESS, MOBILE, Outbox, at_once, ok, person
+from tests.handlers.test_invitations_owner import ADDRESS, MOBILE, Outbox, at_once, ok, person, personal_code
 from tests.handlers.test_links import aws_client, call, counts, item_count
 from tests.handlers.test_reminders import run
 
@@ -228,6 +228,26 @@ def test_a_relaunch_over_the_vault_s_quota_is_refused_and_claims_nothing(api: Ap
     assert state() == before
     assert ok(call(api, "GET", path, user=shop.owner))["relaunchCount"] == 0
     assert counted("VAULT", shop.vault_id, "email") == 1
+
+
+def test_direct_access_over_the_user_s_quota_admits_nobody(api: Api, limits: Limits) -> None:
+    """The account holder is e-mailed: that e-mail counts, before the guest is admitted."""
+    limits(USER_EMAILS_PER_HOUR=1)
+    shop = new_shop(api)
+    first, second = new_user("titulaire"), new_user("titulaire")
+    for holder, status in ((first, 201), (second, 429)):
+        person_id = person(api, shop.owner, shop.vault_id, email=holder.email)
+        path = f"/vaults/{shop.vault_id}/persons/{person_id}/access"
+        body = {"personalCode": personal_code(api, holder)}  # the holder's profile is made here
+        before = state()
+        result = call(api, "POST", path, body, user=shop.owner)
+        assert result.status == status, result.body
+        if status == 429:
+            assert_quota_exceeded(result, "email")
+            assert state() == before, "no membership, no access item, no e-mail"
+            page = ok(call(api, "GET", f"/vaults/{shop.vault_id}/persons/{person_id}", user=shop.owner))
+            assert page["access"] is None
+    assert counted("USER", shop.owner.user_id, "email") == 1
 
 
 # ============================================================== scheduled reminders

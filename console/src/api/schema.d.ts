@@ -4351,6 +4351,7 @@ export interface operations {
             };
             /**
              * @description - `too_many_personal_codes`: Over 10 wrong personal codes this hour for the vault or the owner.
+             *     - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
              *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
              */
             429: {
@@ -4362,7 +4363,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_many_personal_codes" | "too_many_requests";
+                        error?: "too_many_personal_codes" | "quota_exceeded" | "too_many_requests";
                     };
                 };
             };

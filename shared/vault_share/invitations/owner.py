@@ -464,11 +464,20 @@ def grant_access(
         raise NotFound("Aucun compte n'a ce code personnel.", code="personal_code_unknown")
     _give_back(inviting, counted)
 
+    # The account holder's e-mail counts against the vault's and the caller's quotas, counted
+    # before the guest is admitted (429: nothing written), given back if the admission fails.
+    moment = clock.now()
+    charged = quotas.counters(vault_id, caller.user_id, {quotas.EMAIL: 1}, moment)
+    quotas.charge(inviting.dynamodb, inviting.vault_table, charged, moment)
     person = invitee.person
     guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name, person.person_id)
-    home_dossier_id = admit_guest(
-        vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
-    )
+    try:
+        home_dossier_id = admit_guest(
+            vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
+        )
+    except Exception:
+        quotas.give_back(inviting.dynamodb, inviting.vault_table, charged)
+        raise
     now = clock.now()
     access_id = ids.new_id()
     item = {

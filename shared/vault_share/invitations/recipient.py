@@ -49,6 +49,7 @@ from vault_share.invitations import codes
 from vault_share.invitations.store import (
     ACCEPTING_STALE_SECONDS,
     INVITATION,
+    MAX_EMAIL_CODES,
     Invitation,
     InvitationStore,
     invitation_pk,
@@ -184,6 +185,8 @@ def send_email_code(token: str, email: Any, recipient: Recipient) -> None:
     if not invitation.email_required:
         raise Conflict("Cette invitation n'attend pas d'adresse e-mail.", code="email_not_required")
     address = _address(email)
+    if int(invitation.extra.get("emailCodesSent") or 0) >= MAX_EMAIL_CODES:
+        raise too_many_email_codes()  # before anything is counted (the write below judges races)
     email_code = secrets.new_code()
     mac = _mac(recipient, token, codes.with_email(str(invitation.validation_mac), email_code, address))
     # The code's e-mail counts against the inviting vault's quota (no user makes it go): counted
@@ -196,9 +199,13 @@ def send_email_code(token: str, email: Any, recipient: Recipient) -> None:
         quotas.give_back(recipient.dynamodb, recipient.vault_table, charged)
         current = changed.item
         if current is not None and current.state(clock.iso(clock.now())) == INVITATION.open:
-            raise Conflict("Trop de codes envoyés pour cette invitation.", code="too_many_email_codes")
+            raise too_many_email_codes()
         raise invitation_gone(current.state(clock.iso(clock.now())) if current else "expired")
     recipient.mailer.send(recipient.confirmation_email(invitation, address, email_code))
+
+
+def too_many_email_codes() -> Conflict:
+    return Conflict("Trop de codes envoyés pour cette invitation.", code="too_many_email_codes")
 
 
 def _address(email: Any) -> str:
