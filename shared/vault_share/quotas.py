@@ -112,9 +112,15 @@ def counters(vault_id: str, user_id: str | None, channels: Mapping[str, int], mo
     ]
 
 
+def requests(table: str, charged: Sequence[Counter]) -> list[dict[str, Any]]:
+    """The updates that count `charged`, each refused when its counter is full (as a transaction's
+    `Update` takes them, and as vault.guests.admit_guest's `together`)."""
+    return [_count_request(table, counter) for counter in charged]
+
+
 def parts(table: str, charged: Sequence[Counter]) -> list[dict[str, Any]]:
     """TransactWriteItems parts that count `charged`, each refused when its counter is full."""
-    return [{"Update": _count_request(table, counter)} for counter in charged]
+    return [{"Update": request} for request in requests(table, charged)]
 
 
 def _count_request(table: str, counter: Counter) -> dict[str, Any]:

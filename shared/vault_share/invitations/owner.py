@@ -29,7 +29,7 @@ from vault_share.shares import PartRefused
 from vault_share.vault import guests, service
 from vault_share.vault import models as m
 from vault_share.vault.access import Caller, ensure_editor, not_found, require_editor, role_in, well_formed
-from vault_share.vault.guests import Guest, admit_guest
+from vault_share.vault.guests import Guest, TogetherRefused, admit_guest
 from vault_share.vault.schemas import Mobile, UpdatePerson
 from vault_share.vault.sharing import editor_with
 
@@ -464,20 +464,25 @@ def grant_access(
         raise NotFound("Aucun compte n'a ce code personnel.", code="personal_code_unknown")
     _give_back(inviting, counted)
 
-    # The account holder's e-mail counts against the vault's and the caller's quotas, counted
-    # before the guest is admitted (429: nothing written), given back if the admission fails.
+    # The account holder's e-mail counts against the vault's and the caller's quotas, in the
+    # admission's own transaction: a refused one (429) admits and writes nothing.
     moment = clock.now()
     charged = quotas.counters(vault_id, caller.user_id, {quotas.EMAIL: 1}, moment)
-    quotas.charge(inviting.dynamodb, inviting.vault_table, charged, moment)
+    quotas.check_room(charged, moment)
     person = invitee.person
     guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name, person.person_id)
     try:
         home_dossier_id = admit_guest(
-            vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
+            vault_id,
+            invitee.member.vault_name,
+            guest,
+            body.dossier_ids,
+            body.welcome,
+            caller.user_id,
+            quotas.requests(inviting.vault_table, charged),
         )
-    except Exception:
-        quotas.give_back(inviting.dynamodb, inviting.vault_table, charged)
-        raise
+    except TogetherRefused as refused:
+        raise quotas.exceeded(charged[refused.index], clock.now()) from None
     now = clock.now()
     access_id = ids.new_id()
     item = {
