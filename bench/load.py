@@ -34,6 +34,7 @@ import urllib3
 from bench import report
 from bench.report import Row
 from bench.warm import wrong
+from bench.world import BULK_QUOTAS
 from devstack.client import Answer, sign_in
 from devstack.template import ROOT
 
@@ -131,7 +132,8 @@ def local_stack() -> Iterator[StackProcess]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
     with console.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "--port", str(port)],
+            [sys.executable, "-m", "devstack", "--port", str(port)]
+            + [f"--parameter={name}={value}" for name, value in BULK_QUOTAS.items()],
             cwd=ROOT,
             env=env,
             stdout=out,

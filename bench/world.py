@@ -42,6 +42,7 @@ from devstack.testkit import (
 ROOT = template.ROOT
 STACK = "vault-share-bench"
 BASE_URL = "https://api.vault-share.bench/v1"
+CONSOLE_ORIGIN = "https://app.vault-share.bench"
 FUNCTIONS = (
     "VaultFunction",
     "CreateLinkFunction",
@@ -200,6 +201,21 @@ class World:
         self.moto.stop()
 
 
+# The bench is one owner sending hundreds of e-mails and SMS within minutes (request counts, load):
+# a bulk sender's quotas (template parameters), far above the defaults a garage gets.
+BULK_QUOTAS = {
+    name: "1000000"
+    for name in (
+        "QuotaVaultEmailsPerDay",
+        "QuotaVaultSmsPerDay",
+        "QuotaVaultLettersPerDay",
+        "QuotaUserEmailsPerHour",
+        "QuotaUserSmsPerHour",
+        "QuotaUserLettersPerHour",
+    )
+}
+
+
 def start(documents: int = 50) -> World:
     """moto's server, every resource of template.yaml, the functions' environment, four warm handlers."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request otherwise
@@ -209,7 +225,8 @@ def start(documents: int = 50) -> World:
     endpoint = f"http://{host}:{port}"
     os.environ.update(aws_environment(endpoint))
 
-    resolver = provision(STACK, REGION, ACCOUNT, PublicBaseUrl=BASE_URL)
+    # FrontendOrigin: the console's origin (empty would name the CloudFront distribution, not created here).
+    resolver = provision(STACK, REGION, ACCOUNT, PublicBaseUrl=BASE_URL, FrontendOrigin=CONSOLE_ORIGIN, **BULK_QUOTAS)
     api = Api(REGION, ACCOUNT)
     env = {**aws_environment(endpoint), **template.merged_environment(resolver, [api.specs[lid] for lid in FUNCTIONS])}
     os.environ.update(env)

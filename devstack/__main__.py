@@ -27,7 +27,17 @@ def main(argv: list[str] | None = None) -> int:
         "--host", default="127.0.0.1", help="address to bind; requests must still name 127.0.0.1, localhost or [::1]"
     )
     parser.add_argument("--no-seed", action="store_true", help="start without the demo data")
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template.yaml parameter over its default (repeatable), e.g. QuotaUserEmailsPerHour=500",
+    )
     args = parser.parse_args(argv)
+    parameters = dict(p.split("=", 1) for p in args.parameter if "=" in p)
+    if len(parameters) != len(args.parameter):
+        parser.error("--parameter takes NAME=VALUE")
 
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -36,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     started = time.monotonic()
-    stack = LocalStack(port=args.port, host=args.host, log_level=level)
+    stack = LocalStack(port=args.port, host=args.host, log_level=level, parameters=parameters)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

@@ -33,6 +33,10 @@ _NOT_PROVISIONED = {
     "AWS::S3::BucketPolicy",
     "AWS::IAM::ManagedPolicy",
     "AWS::IAM::Role",
+    # The optional web ACL in front of the API stage (EnableWaf): moto serves no WAF in front of
+    # the local gateway, and the local stack has no edge to protect.
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
 }
 
 

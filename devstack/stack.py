@@ -109,8 +109,17 @@ def _advance_seconds(body: bytes) -> float | None:
 
 
 class LocalStack:
-    def __init__(self, *, port: int = 3000, host: str = "127.0.0.1", log_level: str = "INFO") -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 3000,
+        host: str = "127.0.0.1",
+        log_level: str = "INFO",
+        parameters: dict[str, str] | None = None,
+    ) -> None:
         self.host = host
+        # template.yaml's parameters over their defaults, as `sam deploy --parameter-overrides` gives them.
+        self.parameter_overrides = dict(parameters or {})
         self.requested_port = port
         self.log_level = log_level
         self.account = DEFAULT_ACCOUNT_ID
@@ -157,6 +166,10 @@ class LocalStack:
 
         document = template.load()
         parameters = template.parameter_defaults(document)
+        unknown = set(self.parameter_overrides) - set(parameters)
+        if unknown:
+            raise ValueError(f"template.yaml has no parameter {', '.join(sorted(unknown))}")
+        parameters.update(self.parameter_overrides)
         # The emulated Cognito checks no SRP proof: the console signs in with USER_PASSWORD_AUTH here.
         parameters.update(
             PublicBaseUrl=self.api_url, FrontendOrigin=self.api_url, LogLevel=self.log_level, AllowPasswordAuth="true"

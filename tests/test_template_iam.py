@@ -402,9 +402,12 @@ def covers(grant: Grant, need: Need) -> bool:
     for operator, keys in grant.statement.get("Condition", {}).items():
         for key, wanted in keys.items():
             value = context.get(key)
-            if value is None or operator not in ("StringEquals", "StringLike"):
+            # A single-item call has one leading key: ForAllValues on it is that key's own test.
+            like = operator in ("StringLike", "ForAllValues:StringLike")
+            if value is None or operator not in ("StringEquals", "StringLike", "ForAllValues:StringLike"):
                 return False
-            if not (fnmatch(value, text(wanted)) if operator == "StringLike" else value == text(wanted)):
+            patterns = [text(w) for w in _listed(wanted)]
+            if not any(fnmatch(value, p) if like else value == p for p in patterns):
                 return False
     return True
 
@@ -465,11 +468,21 @@ class Needs:
                 "ConditionCheck": "ConditionCheckItem",
             }
             return [
-                Need(f"dynamodb:{actions[kind]}", self.table(part["TableName"]))
+                Need(f"dynamodb:{actions[kind]}", self.table(part["TableName"]), _leading_key(part))
                 for item in params["TransactItems"]
                 for kind, part in item.items()
             ]
-        return [Need(f"dynamodb:{operation}", self.table(params["TableName"], params.get("IndexName")))]
+        need = Need(
+            f"dynamodb:{operation}", self.table(params["TableName"], params.get("IndexName")), _leading_key(params)
+        )
+        return [need]
+
+
+def _leading_key(request: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """dynamodb:LeadingKeys of a single-item request (its partition key `pk`), as a condition context."""
+    key = request.get("Key") or request.get("Item") or {}
+    value = key.get("pk", {}).get("S")
+    return (("dynamodb:LeadingKeys", value),) if value else ()
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,8 @@ site = PublicSite(pages.TITLE, pages.error_page, app)
 
 # Built once per container.
 settings = get_settings()
-invitations = InvitationStore(client("dynamodb"), settings.shares_table)
+dynamodb = client("dynamodb")
+invitations = InvitationStore(dynamodb, settings.shares_table)
 public = recipient.Recipient(
     invitations=invitations,
     pepper=Pepper(settings.pepper_secret_arn),
@@ -57,6 +58,8 @@ public = recipient.Recipient(
     confirmation_email=lambda invitation, address, code: emails.confirmation_email(
         to=address, vault_name=invitation.vault_name, code=code
     ),
+    dynamodb=dynamodb,
+    vault_table=settings.vault_table,
 )
 snapstart.after_restore()  # SnapStart: template.yaml
 
@@ -106,6 +109,7 @@ def show(token: str) -> Any:
             *doc.INVITATION,
             "email_not_required",
             "too_many_email_codes",
+            "quota_exceeded",
             "validation_error",
             *doc.PUBLIC_BODY,
         ],

@@ -59,6 +59,7 @@ create = idempotent_create(
             "email_not_verified",
             "dossier_not_found",
             "documents_unavailable",
+            "quota_exceeded",
             *doc.BODY,
             *doc.IDEMPOTENT,
         ],

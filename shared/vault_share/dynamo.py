@@ -28,6 +28,14 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
+def refused_parts(exc: BaseException) -> list[int]:
+    """The indexes of the parts whose condition failed, when `exc` is a cancelled TransactWriteItems."""
+    if not isinstance(exc, ClientError) or exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return []
+    reasons = exc.response.get("CancellationReasons") or []
+    return [i for i, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
+
+
 def is_condition_failure(exc: BaseException) -> bool:
     """A ConditionExpression that did not hold, from boto3 (ClientError) or PynamoDB (PutError...)."""
     if isinstance(exc, ClientError):

@@ -149,6 +149,18 @@ def letter_posted(status: str, cost_cents: int) -> None:
     _count("LetterCostCents", cost_cents, MetricUnit.NoUnit)
 
 
+# ---------------------------------------------------------------- quotas
+
+
+QUOTA_CHANNELS: Final = frozenset({"email", "sms", "letter"})
+QUOTA_SCOPES: Final = frozenset({"vault", "user"})
+
+
+def quota_exceeded(channel: str, scope: str) -> None:
+    """A send refused (429, or a reminder deferred) because a vault's or a user's counter is full."""
+    _count_by("QuotaExceeded", channel=_known(channel, QUOTA_CHANNELS), scope=_known(scope, QUOTA_SCOPES))
+
+
 # ---------------------------------------------------------------- channels and the stream
 
 

@@ -47,6 +47,14 @@ class Settings:
     # print step), and the name of the Secrets Manager secret holding that provider's credentials.
     print_provider: str = _variable("PRINT_PROVIDER", "none")
     print_provider_secret: str = _variable("PRINT_PROVIDER_SECRET", "")
+    # Messages sent on an owner's behalf (vault_share.quotas): per vault per UTC day, per user per
+    # hour (template parameters Quota*); 0 closes the channel.
+    quota_vault_emails_per_day: int = _variable("QUOTA_VAULT_EMAILS_PER_DAY", 200, minimum=0, integer=True)
+    quota_vault_sms_per_day: int = _variable("QUOTA_VAULT_SMS_PER_DAY", 50, minimum=0, integer=True)
+    quota_vault_letters_per_day: int = _variable("QUOTA_VAULT_LETTERS_PER_DAY", 20, minimum=0, integer=True)
+    quota_user_emails_per_hour: int = _variable("QUOTA_USER_EMAILS_PER_HOUR", 50, minimum=0, integer=True)
+    quota_user_sms_per_hour: int = _variable("QUOTA_USER_SMS_PER_HOUR", 20, minimum=0, integer=True)
+    quota_user_letters_per_hour: int = _variable("QUOTA_USER_LETTERS_PER_HOUR", 5, minimum=0, integer=True)
     region: str = _variable("AWS_REGION", "eu-west-3")
 
     @classmethod

@@ -4,11 +4,20 @@ update at a time. Links and invitations subclass it with their item type and rul
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from vault_share.dynamo import Outcome, conditional_update, from_item, put_new, update_request
+from vault_share.dynamo import (
+    Outcome,
+    conditional_update,
+    from_item,
+    made_once,
+    put_new,
+    refused_parts,
+    to_item,
+    update_request,
+)
 
 T = TypeVar("T")
 
@@ -21,6 +30,14 @@ class Changed(Generic[T]):
     applied: bool
 
 
+class PartRefused(Exception):
+    """A part written together with a new item (`SharesStore._insert`) was refused by its condition."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"part {index} refused")
+        self.index = index
+
+
 class SharesStore(Generic[T]):
     def __init__(self, dynamodb: Any, table: str, kind: str, parse: Callable[[dict[str, Any]], T]) -> None:
         self._ddb = dynamodb
@@ -31,6 +48,30 @@ class SharesStore(Generic[T]):
     def _put_new(self, values: dict[str, Any], identity: str) -> None:
         """A new item, made once whatever the put answers (vault_share.dynamo.put_new)."""
         put_new(self._ddb, self._table, values, identity)
+
+    def _insert(self, values: dict[str, Any], identity: str, together: Sequence[dict[str, Any]] = ()) -> None:
+        """A new item (`pk` not there yet); with `together` (TransactWriteItems parts: a guest's home
+        page, quota counters), in one transaction with them, still one request. Made once whatever
+        the write answers (vault_share.dynamo.made_once). PartRefused names the part of `together`
+        whose condition failed: nothing is written."""
+        if not together:
+            self._put_new(values, identity)
+            return
+        put = {"TableName": self._table, "Item": to_item(values), "ConditionExpression": "attribute_not_exists(pk)"}
+        try:
+            made_once(
+                lambda: self._ddb.transact_write_items(TransactItems=[{"Put": put}, *together]),
+                self._ddb,
+                self._table,
+                {"pk": values["pk"]},
+                identity,
+                values[identity],
+            )
+        except Exception as exc:
+            refused = refused_parts(exc)
+            if refused and refused[0]:
+                raise PartRefused(refused[0] - 1) from None
+            raise
 
     def _change(self, pk: str, update: str, condition: str, values: dict[str, Any], **names: str) -> Outcome:
         """One conditional update of the item (`#status` names its status)."""

@@ -88,12 +88,14 @@ WRONG_CODE = ["secrets-manager.GetSecretValue", "dynamodb.UpdateItem"]
 CONFIRM_EMAIL = [
     "dynamodb.GetItem",  # the invitation, by its token's hash
     "secrets-manager.GetSecretValue",  # the pepper (cold container): the e-mail code's MAC
+    "dynamodb.TransactWriteItems",  # its e-mail counted against the inviting vault's quota
     "dynamodb.UpdateItem",  # the address and the MAC of both codes, one more e-mail code counted
     "ses.SendRawEmail",  # the confirmation code (never the link)
 ]
 RELAUNCH = [
     "dynamodb.GetItem",  # the caller's membership
     "dynamodb.Query",  # the invitation by id
+    "dynamodb.TransactWriteItems",  # its messages counted against the quotas (vault, caller)
     "dynamodb.UpdateItem",  # relaunch n claimed
     "kms.Decrypt",  # its link and code
     "ses.SendRawEmail",
@@ -115,6 +117,7 @@ ACCESS = [
 REMIND = [
     "dynamodb.Query",  # the due invitations (the sparse relaunch index)
     "dynamodb.GetItem",  # the invitation
+    "dynamodb.TransactWriteItems",  # its messages counted against the vault's quotas
     "dynamodb.UpdateItem",  # reminder n claimed
     "kms.Decrypt",  # the same link and code
     "ses.SendRawEmail",

@@ -48,7 +48,7 @@ CREATE = [
     "dynamodb.BatchGetItem",  # the caller's membership, the dossier, the documents
     "secrets-manager.GetSecretValue",  # the pepper (cold container)
     "kms.Encrypt",  # the answer sealed for a retry, before anything is done
-    "dynamodb.PutItem",  # the link
+    "dynamodb.TransactWriteItems",  # the link, and its e-mail counted against the quotas (vault, owner)
     "ses.SendRawEmail",  # its e-mail
     "dynamodb.UpdateItem",  # how the e-mail went, for the owner's list
     "kms.Encrypt",  # the answer with the e-mail's status, sealed for a retry

@@ -620,6 +620,8 @@ export interface components {
             attemptsLeft?: number;
             status?: string;
             retryAfterSeconds?: number;
+            /** @enum {string} */
+            channel?: "email" | "sms" | "letter";
             dossierIds?: string[];
             documentIds?: string[];
             missing?: string[];
@@ -961,6 +963,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1173,6 +1177,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1244,6 +1250,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1395,15 +1403,20 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
+            /**
+             * @description - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
+             *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
+             */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_many_requests";
+                        error?: "quota_exceeded" | "too_many_requests";
                     };
                     "text/html": string;
                 };
@@ -1458,6 +1471,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1543,6 +1558,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1628,6 +1645,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1772,6 +1791,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1844,6 +1865,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1919,6 +1942,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1979,6 +2004,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,6 +2116,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2191,6 +2220,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2330,6 +2361,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2434,6 +2467,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2575,6 +2610,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2690,6 +2727,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2806,6 +2845,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2922,6 +2963,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3085,15 +3128,20 @@ export interface operations {
                     };
                 };
             };
-            /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
+            /**
+             * @description - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
+             *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
+             */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_many_requests";
+                        error?: "quota_exceeded" | "too_many_requests";
                     };
                 };
             };
@@ -3191,6 +3239,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3292,6 +3342,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3403,6 +3455,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3515,16 +3569,19 @@ export interface operations {
             };
             /**
              * @description - `too_soon`: The last send is less than an hour old; `retryAfterSeconds` says when to retry.
+             *     - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
              *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
              */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_soon" | "too_many_requests";
+                        error?: "too_soon" | "quota_exceeded" | "too_many_requests";
                     };
                 };
             };
@@ -3630,6 +3687,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3745,6 +3804,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3884,6 +3945,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3985,6 +4048,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4126,6 +4191,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4290,16 +4357,19 @@ export interface operations {
             };
             /**
              * @description - `too_many_personal_codes`: Over 10 wrong personal codes this hour for the vault or the owner.
+             *     - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
              *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
              */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_many_personal_codes" | "too_many_requests";
+                        error?: "too_many_personal_codes" | "quota_exceeded" | "too_many_requests";
                     };
                 };
             };
@@ -4459,15 +4529,20 @@ export interface operations {
                     };
                 };
             };
-            /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
+            /**
+             * @description - `quota_exceeded`: A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; `channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) say when the window ends.
+             *     - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits).
+             */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        error?: "too_many_requests";
+                        error?: "quota_exceeded" | "too_many_requests";
                     };
                 };
             };
@@ -4578,6 +4653,8 @@ export interface operations {
             /** @description - `too_many_requests`: API Gateway's throttling (the stage's rate and burst limits). */
             429: {
                 headers: {
+                    /** @description Seconds. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

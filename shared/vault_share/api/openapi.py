@@ -130,6 +130,13 @@ ERRORS: dict[str, Failure] = {
     "too_soon": Failure(
         429, "The last send is less than an hour old; `retryAfterSeconds` says when to retry.", ("retryAfterSeconds",)
     ),
+    "quota_exceeded": Failure(
+        429,
+        "A quota on the messages sent on an owner's behalf is used up (per vault and UTC day, per user and hour; "
+        "`channel`: email, sms or letter): nothing was sent or written. `retryAfterSeconds` (and `Retry-After`) "
+        "say when the window ends.",
+        ("channel", "retryAfterSeconds"),
+    ),
     "too_many_personal_codes": Failure(
         429, "Over 10 wrong personal codes this hour for the vault or the owner.", ("retryAfterSeconds",)
     ),
@@ -205,7 +212,7 @@ def _errors(codes: Iterable[str], html: bool) -> dict[int, Any]:
             content[HTML] = {"schema": {"type": "string"}}
         described = "\n".join(f"- `{code}`: {ERRORS[code].meaning}" for code in listed)
         answers[status] = {"description": described, "content": content}
-        if status == 503:
+        if status in (429, 503):
             answers[status]["headers"] = {"Retry-After": {"description": "Seconds.", "schema": {"type": "integer"}}}
     return answers
 

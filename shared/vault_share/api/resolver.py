@@ -194,8 +194,12 @@ def _aws_code(exc: BaseException) -> str | None:
 
 
 def retry_headers(exc: DomainError) -> dict[str, str]:
-    """Retry-After on a 503: the same request may be sent again in a moment."""
-    return {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status == 503 else {}
+    """Retry-After on a 503 (the same request may be sent again in a moment), and on an error that
+    says when to retry (`retryAfterSeconds`: a 429)."""
+    if exc.status == 503:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    after = exc.extra.get("retryAfterSeconds")
+    return {"Retry-After": str(after)} if isinstance(after, int) else {}
 
 
 def _on_domain_error(exc: DomainError) -> Response:

@@ -47,6 +47,7 @@ class Error(Answer):
     attempts_left: int = absent()
     status: str = absent()
     retry_after_seconds: int = absent()
+    channel: Literal["email", "sms", "letter"] = absent()  # quota_exceeded: the channel used up
     dossier_ids: list[str] = absent()
     document_ids: list[str] = absent()
     missing: list[str] = absent()

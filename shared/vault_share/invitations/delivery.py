@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from vault_share import clock, observability
+from vault_share import clock, observability, quotas
 from vault_share.adapters.letters import LetterId, LetterPost
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
@@ -108,6 +108,16 @@ def sent_on(link: str, code: str) -> list[str]:
     if link == "none":
         return []
     return [LINK, CODE] if code == "sms" else [LINK]
+
+
+def quota_channels(link: str, code: str, on: list[str]) -> dict[str, int]:
+    """What a send on `on` counts against the quotas (vault_share.quotas): channel -> messages."""
+    counted: dict[str, int] = {}
+    if LINK in on and link in ("email", "postal"):
+        counted[quotas.EMAIL if link == "email" else quotas.LETTER] = 1
+    if CODE in on and code == "sms":
+        counted[quotas.SMS] = 1
+    return counted
 
 
 def first_channels(link: str, code: str, now: str) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from vault_share import clock, ids
+from vault_share import clock, ids, quotas
 from vault_share.adapters.sealer import Sealer
 from vault_share.dynamo import conditional_update, put_new
 from vault_share.errors import Conflict, NotFound, TooManyRequests, Unprocessable
@@ -22,19 +22,14 @@ from vault_share.guard import secrets as guard_secrets
 from vault_share.idempotency import Idempotent, Scope, Staged
 from vault_share.invitations import codes, delivery, emails, schedule
 from vault_share.invitations.delivery import Channels, Secrets
-from vault_share.invitations.store import (
-    RETENTION_SECONDS,
-    Invitation,
-    InvitationStore,
-    PartRefused,
-    invitation_pk,
-)
+from vault_share.invitations.store import RETENTION_SECONDS, Invitation, InvitationStore, invitation_pk
 from vault_share.schemas import ApiModel, Code, Message
 from vault_share.settings import get_settings
+from vault_share.shares import PartRefused
 from vault_share.vault import guests, service
 from vault_share.vault import models as m
 from vault_share.vault.access import Caller, ensure_editor, not_found, require_editor, role_in, well_formed
-from vault_share.vault.guests import Guest, admit_guest
+from vault_share.vault.guests import Guest, TogetherRefused, admit_guest
 from vault_share.vault.schemas import Mobile, UpdatePerson
 from vault_share.vault.sharing import editor_with
 
@@ -236,8 +231,25 @@ def invite(request: InviteRequest, inviting: Inviting) -> Staged:
     person = invitee.person
     link = delivery.link_channel(person.email, person.postal_address)
     recipient = _letter_recipient(person) if link == "postal" else None
-    if body.mobile is not None and body.mobile != person.mobile:
-        person = service.set_contact(request.vault_id, person.person_id, UpdatePerson(mobile=body.mobile))
+    # The first send counts against the vault's and the caller's quotas (vault_share.quotas), in the
+    # invitation's own transaction; with a new mobile, counted before the mobile is written, so
+    # that a refused send (429) writes nothing either way.
+    moment = clock.now()
+    new_mobile = body.mobile is not None and body.mobile != person.mobile
+    code = delivery.code_channel(body.mobile if new_mobile else person.mobile)
+    on = delivery.sent_on(link, code)
+    charged = quotas.counters(request.vault_id, caller.user_id, delivery.quota_channels(link, code, on), moment)
+    quotas.check_room(charged, moment)
+    counted_early = new_mobile and bool(charged)
+    if counted_early:
+        quotas.charge(inviting.dynamodb, inviting.vault_table, charged, moment)
+    if new_mobile:
+        try:
+            person = service.set_contact(request.vault_id, person.person_id, UpdatePerson(mobile=body.mobile))
+        except Exception:
+            if counted_early:
+                quotas.give_back(inviting.dynamodb, inviting.vault_table, charged)
+            raise
     # The person's home page, made with the invitation (in its transaction) or kept as it is.
     home = guests.HomePage(
         request.vault_id, person.person_id, person.first_name, person.last_name, body.welcome, caller.user_id
@@ -246,9 +258,7 @@ def invite(request: InviteRequest, inviting: Inviting) -> Staged:
     secrets = Secrets(guard_secrets.new_token(), body.code or guard_secrets.new_code())
     hashed = guard_secrets.token_hash(secrets.token)
     invitation_id = ids.new_id()
-    code = delivery.code_channel(person.mobile)
     status = "pending" if link != "none" else "not_sent"
-    moment = clock.now()
     expires = inviting.cadence.expires_at(moment)
     now = clock.iso(moment)
     invitation = Invitation(
@@ -286,16 +296,21 @@ def invite(request: InviteRequest, inviting: Inviting) -> Staged:
         next_relaunch_at=delivery.check_at(moment) if status == "pending" else None,
     )
 
+    counters = [] if counted_early else quotas.parts(inviting.vault_table, charged)
+
     def effects() -> dict[str, Any]:
         try:
             inviting.store.insert(
                 invitation,
                 ttl=int(expires.timestamp()) + RETENTION_SECONDS,
-                together=[guests.home_page_write(home, now)],
+                together=[guests.home_page_write(home, now), *counters],
             )
-        except PartRefused:
+        except PartRefused as refused:
+            if refused.index > 0:
+                raise quotas.exceeded(charged[refused.index - 1], clock.now()) from None
+            if counted_early:
+                quotas.give_back(inviting.dynamodb, inviting.vault_table, charged)
             raise guests.home_conflict() from None
-        on = delivery.sent_on(link, code)
         sent = delivery.deliver(inviting.store, invitation, secrets, 0, on, inviting.channels, inviting.cadence)
         return invitation_json(sent, secrets, now)
 
@@ -335,6 +350,11 @@ def relaunch(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviti
     _check_relaunch(invitation, moment)
     number = invitation.relaunch_count + 1
     on = delivery.sent_on(invitation.link_channel, invitation.code_channel)
+    # Counted against the vault's and the caller's quotas before it is claimed (429: nothing
+    # claimed, nothing sent); given back if the claim is refused.
+    counted = delivery.quota_channels(invitation.link_channel, invitation.code_channel, on)
+    charged = quotas.counters(vault_id, caller.user_id, counted, moment)
+    quotas.charge(inviting.dynamodb, inviting.vault_table, charged, moment)
     changed = inviting.store.relaunch(
         invitation.pk,
         invitation.relaunch_count,
@@ -344,6 +364,7 @@ def relaunch(caller: Caller, vault_id: str, invitation_id: str, inviting: Inviti
         delivery.check_at(moment),
     )
     if not changed.applied or changed.item is None:
+        quotas.give_back(inviting.dynamodb, inviting.vault_table, charged)
         # Changed since it was read (another relaunch, an acceptance...): the reason as it now is.
         _check_relaunch(changed.item or invitation, moment)
         raise too_soon(now, now)
@@ -445,11 +466,25 @@ def grant_access(
         raise NotFound("Aucun compte n'a ce code personnel.", code="personal_code_unknown")
     _give_back(inviting, counted)
 
+    # The account holder's e-mail counts against the vault's and the caller's quotas, in the
+    # admission's own transaction: a refused one (429) admits and writes nothing.
+    moment = clock.now()
+    charged = quotas.counters(vault_id, caller.user_id, {quotas.EMAIL: 1}, moment)
+    quotas.check_room(charged, moment)
     person = invitee.person
     guest = Guest(profile.user_id, profile.email, person.first_name, person.last_name, person.person_id)
-    home_dossier_id = admit_guest(
-        vault_id, invitee.member.vault_name, guest, body.dossier_ids, body.welcome, caller.user_id
-    )
+    try:
+        home_dossier_id = admit_guest(
+            vault_id,
+            invitee.member.vault_name,
+            guest,
+            body.dossier_ids,
+            body.welcome,
+            caller.user_id,
+            quotas.requests(inviting.vault_table, charged),
+        )
+    except TogetherRefused as refused:
+        raise quotas.exceeded(charged[refused.index], clock.now()) from None
     now = clock.now()
     access_id = ids.new_id()
     item = {

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from vault_share import clock, observability
+from vault_share import clock, observability, quotas
 from vault_share.adapters.id_tokens import IdTokens, InvalidToken
 from vault_share.adapters.mailer import Email, Mailer
 from vault_share.contact import normalize_email
@@ -49,6 +49,7 @@ from vault_share.invitations import codes
 from vault_share.invitations.store import (
     ACCEPTING_STALE_SECONDS,
     INVITATION,
+    MAX_EMAIL_CODES,
     Invitation,
     InvitationStore,
     invitation_pk,
@@ -95,6 +96,8 @@ class Recipient:
     admit: Admit
     mailer: Mailer
     confirmation_email: ConfirmationEmail
+    dynamodb: Any  # low-level client: the quota counters (vault_share.quotas) in the vault table
+    vault_table: str
 
 
 def admit(invitation: Invitation, user_id: str, email: str, together: Sequence[dict[str, Any]] = ()) -> str:
@@ -182,15 +185,27 @@ def send_email_code(token: str, email: Any, recipient: Recipient) -> None:
     if not invitation.email_required:
         raise Conflict("Cette invitation n'attend pas d'adresse e-mail.", code="email_not_required")
     address = _address(email)
+    if int(invitation.extra.get("emailCodesSent") or 0) >= MAX_EMAIL_CODES:
+        raise too_many_email_codes()  # before anything is counted (the write below judges races)
     email_code = secrets.new_code()
     mac = _mac(recipient, token, codes.with_email(str(invitation.validation_mac), email_code, address))
-    changed = recipient.invitations.guard_email(invitation.pk, mac, address, clock.iso(clock.now()))
+    # The code's e-mail counts against the inviting vault's quota (no user makes it go): counted
+    # before the code is written (429: nothing written or sent), given back if that is refused.
+    moment = clock.now()
+    charged = quotas.counters(invitation.vault_id, None, {quotas.EMAIL: 1}, moment)
+    quotas.charge(recipient.dynamodb, recipient.vault_table, charged, moment)
+    changed = recipient.invitations.guard_email(invitation.pk, mac, address, clock.iso(moment))
     if not changed.applied:
+        quotas.give_back(recipient.dynamodb, recipient.vault_table, charged)
         current = changed.item
         if current is not None and current.state(clock.iso(clock.now())) == INVITATION.open:
-            raise Conflict("Trop de codes envoyés pour cette invitation.", code="too_many_email_codes")
+            raise too_many_email_codes()
         raise invitation_gone(current.state(clock.iso(clock.now())) if current else "expired")
     recipient.mailer.send(recipient.confirmation_email(invitation, address, email_code))
+
+
+def too_many_email_codes() -> Conflict:
+    return Conflict("Trop de codes envoyés pour cette invitation.", code="too_many_email_codes")
 
 
 def _address(email: Any) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from vault_share import clock, observability
+from vault_share import clock, observability, quotas
 from vault_share.dynamo import conditional_update
 from vault_share.guard.states import MAX_ATTEMPTS
 from vault_share.invitations import delivery, schedule
@@ -68,23 +68,50 @@ def run(inviting: Inviting) -> RunResult:
             continue
         reminder = delivery.next_reminder(inviting.cadence, invitation)
         if reminder is not None and reminder <= moment:
-            result.relaunched += _remind(inviting, invitation, moment)
+            sent = _remind(inviting, invitation, moment)
+            result.relaunched += sent or 0
+            result.deferred += sent is None
             continue
         left_behind = delivery.stuck(invitation, moment)
         if left_behind:
-            result.retried += sum(_retry(inviting, invitation, n, on, moment) for n, on in left_behind.items())
+            for n, on in left_behind.items():
+                sent = _retry(inviting, invitation, n, on, moment)
+                result.retried += sent or 0
+                result.deferred += sent is None
+                if sent is None:
+                    break  # deferred: looked at again when the vault's window ends
             continue
         _wait(inviting, invitation, reminder)
     return result
 
 
-def _remind(inviting: Inviting, invitation: Invitation, moment: datetime) -> int:
-    """The next reminder, claimed by the store's conditional relaunch: 1 if this run sent it."""
+def _charged(
+    inviting: Inviting, invitation: Invitation, on: list[str], moment: datetime
+) -> list[quotas.Counter] | None:
+    """A scheduled send counted against its vault's quotas (no user made it go); None when the vault
+    is over quota: the invitation is then deferred to the end of the vault's window (the run goes on)."""
+    counted = delivery.quota_channels(invitation.link_channel, invitation.code_channel, on)
+    charged = quotas.counters(invitation.vault_id, None, counted, moment)
+    try:
+        quotas.charge(inviting.dynamodb, inviting.vault_table, charged, moment)
+    except quotas.QuotaExceeded as exc:
+        _defer(inviting, invitation.pk, str(invitation.next_relaunch_at), clock.iso(exc.counter.ends))
+        return None
+    return charged
+
+
+def _remind(inviting: Inviting, invitation: Invitation, moment: datetime) -> int | None:
+    """The next reminder, claimed by the store's conditional relaunch: 1 if this run sent it, None
+    if the vault is over quota (deferred)."""
     now = clock.iso(moment)
     number = invitation.relaunch_count + 1
     on = delivery.sent_on(invitation.link_channel, invitation.code_channel)
+    charged = _charged(inviting, invitation, on, moment)
+    if charged is None:
+        return None
     changed = inviting.store.relaunch(invitation.pk, invitation.relaunch_count, now, now, on, delivery.check_at(moment))
     if not changed.applied or changed.item is None:
+        quotas.give_back(inviting.dynamodb, inviting.vault_table, charged)
         return 0  # another run, an owner's relaunch or an acceptance got there first
     secrets = delivery.unseal(inviting.sealer, changed.item)
     delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels, inviting.cadence)
@@ -92,11 +119,16 @@ def _remind(inviting: Inviting, invitation: Invitation, moment: datetime) -> int
     return 1
 
 
-def _retry(inviting: Inviting, invitation: Invitation, number: int, on: list[str], moment: datetime) -> int:
-    """Send `number` again on the channels `on` it left behind, under a new claim: 1 if this run did."""
+def _retry(inviting: Inviting, invitation: Invitation, number: int, on: list[str], moment: datetime) -> int | None:
+    """Send `number` again on the channels `on` it left behind, under a new claim: 1 if this run did,
+    None if the vault is over quota (deferred)."""
+    charged = _charged(inviting, invitation, on, moment)
+    if charged is None:
+        return None
     seen = {channel: dict(invitation.channels[channel]) for channel in on}
     changed = inviting.store.retry(invitation.pk, seen, clock.iso(moment), delivery.check_at(moment))
     if not changed.applied or changed.item is None:
+        quotas.give_back(inviting.dynamodb, inviting.vault_table, charged)
         return 0  # another run's retry, a relaunch, or the first claim's record got there first
     secrets = delivery.unseal(inviting.sealer, changed.item)
     delivery.deliver(inviting.store, changed.item, secrets, number, on, inviting.channels, inviting.cadence)

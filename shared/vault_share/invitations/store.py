@@ -35,10 +35,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from vault_share import ids
-from vault_share.dynamo import from_item, made_once, to_item
+from vault_share.dynamo import from_item
 from vault_share.guard.attempts import Judged, attempt, guarded_attributes, judged_before
 from vault_share.guard.states import MAX_ATTEMPTS, Guard, state
 from vault_share.pagination import Partition, client_query, query_page
@@ -178,14 +176,6 @@ def email_required(link_channel: str, email: str | None) -> bool:
     return link_channel == "postal" and not email
 
 
-class PartRefused(Exception):
-    """A part written together with an invitation (`InvitationStore.insert`) was refused by its condition."""
-
-    def __init__(self, index: int) -> None:
-        super().__init__(f"part {index} refused")
-        self.index = index
-
-
 def invitation_item(invitation: Invitation, ttl: int) -> dict[str, Any]:
     """The item `InvitationStore.insert` puts, as plain values (vault_share.dynamo.to_item types them)."""
     values = {attr: getattr(invitation, py) for py, attr in _ATTRIBUTES.items()}
@@ -228,26 +218,7 @@ class InvitationStore(SharesStore[Invitation]):
         one transaction with them, still one request. Made once whatever the write answers (a
         write carried out though its answer was lost is found by a read: vault_share.dynamo.made_once).
         PartRefused names the part whose condition failed: nothing is written."""
-        values = invitation_item(invitation, ttl)
-        if not together:
-            self._put_new(values, "invitationId")
-            return
-        put = {"TableName": self._table, "Item": to_item(values), "ConditionExpression": "attribute_not_exists(pk)"}
-        try:
-            made_once(
-                lambda: self._ddb.transact_write_items(TransactItems=[{"Put": put}, *together]),
-                self._ddb,
-                self._table,
-                {"pk": invitation.pk},
-                "invitationId",
-                invitation.invitation_id,
-            )
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
-            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException" and failed and failed[0]:
-                raise PartRefused(failed[0] - 1) from None
-            raise
+        self._insert(invitation_item(invitation, ttl), "invitationId", together)
 
     def accept(self, pk: str, mac: str, now: str, *, with_email: bool = False) -> tuple[str, Invitation | None]:
         """The one conditional write that judges a validation code (vault_share.guard.attempts):

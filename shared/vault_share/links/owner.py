@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from vault_share import clock, ids, observability
+from vault_share import clock, ids, observability, quotas
 from vault_share.adapters.mailer import Mailer
 from vault_share.errors import Conflict, NotFound
 from vault_share.guard import secrets
@@ -21,6 +21,7 @@ from vault_share.links import emails
 from vault_share.links.rules import share_url
 from vault_share.links.schemas import CreateLink
 from vault_share.links.store import NOT_REQUESTED, PENDING, RETENTION_SECONDS, Link, LinkStore, link_pk
+from vault_share.shares import PartRefused
 from vault_share.vault.access import Caller, ensure_editor, readable_dossier, require_editor, role_in
 from vault_share.vault.sharing import load_shareable
 
@@ -101,8 +102,21 @@ def create(request: CreateRequest, sharing: Sharing) -> Staged:
         "documents": [{"documentId": d_id, "fileName": d["fileName"]} for d_id, d in link.ordered_documents()],
     }
 
+    # The e-mail counts against the vault's and the caller's quotas, in the link's own write: a
+    # refused one (429) writes and sends nothing. Without a recipient nothing is sent or counted.
+    emailed = {quotas.EMAIL: 1} if body.recipient_email else {}
+    charged = quotas.counters(request.vault_id, request.caller.user_id, emailed, now)
+    quotas.check_room(charged, now)
+
     def effects() -> dict[str, Any]:
-        store.insert(link, ttl=int(expires.timestamp()) + RETENTION_SECONDS)
+        try:
+            store.insert(
+                link,
+                ttl=int(expires.timestamp()) + RETENTION_SECONDS,
+                together=quotas.parts(sharing.vault_table, charged),
+            )
+        except PartRefused as refused:
+            raise quotas.exceeded(charged[refused.index], clock.now()) from None
         observability.link_created()
         return {**answer, "email": {"status": _send(link, url, store, mailer)}}
 

@@ -26,6 +26,7 @@ Model.update does not expose, and the download function then starts without Pyna
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +150,9 @@ class LinkStore(SharesStore[Link]):
 
     # ---------------------------------------------------------------- writes
 
-    def insert(self, link: Link, ttl: int) -> None:
+    def insert(self, link: Link, ttl: int, together: Sequence[dict[str, Any]] = ()) -> None:
+        """The new link; with `together` (its e-mail's quota counters) in one transaction
+        (PartRefused names the refused part: nothing is written)."""
         values = {attr: getattr(link, py) for py, attr in _ATTRIBUTES.items()}
         values.update(guarded_attributes(LINK, link.code_mac))
         values.update(
@@ -160,7 +163,7 @@ class LinkStore(SharesStore[Link]):
             gsi2sk=f"{link.created_at}#{link.link_id}",
             ttl=ttl,
         )
-        self._put_new(values, "linkId")  # made once whatever the put answers
+        self._insert(values, "linkId", together)  # made once whatever the write answers
 
     def set_email_status(self, pk: str, status: str) -> None:
         self._ddb.update_item(
