@@ -20,8 +20,8 @@ of documents larger than the demo's, the free tiers.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from bench import report
 from bench.report import Row
@@ -56,15 +56,14 @@ NOTIFY_EVENTS_PER_INVOCATION = 10  # a stream batch holds several records
 class Flow:
     api_calls: int = 0
     invocations: float = 0
-    operations: Counter[str] | None = None
+    # Requests per operation (e.g. dynamodb.UpdateItem); fractions for a share of a batch or a run.
+    operations: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     s3_downloads: int = 0
 
     def add(self, sequence: str, times: float = 1) -> None:
-        if self.operations is None:
-            self.operations = Counter()
         for operation in sequence.split(" + "):
             if operation and operation != "-":
-                self.operations[operation] += times  # type: ignore[assignment]
+                self.operations[operation] += times
 
 
 def _first(operations: dict[str, set[str]], figure: str) -> str:
@@ -131,17 +130,17 @@ def _units(operation: str, count: float) -> tuple[str, float]:
 
 def priced(flow: Flow) -> dict[str, float]:
     """USD per flow, by service."""
-    by_service: Counter[str] = Counter()
-    for operation, count in (flow.operations or Counter()).items():
+    by_service: defaultdict[str, float] = defaultdict(float)
+    for operation, count in flow.operations.items():
         service, usd = _units(operation, count)
-        by_service[service] += usd  # type: ignore[assignment]
-    by_service["API Gateway"] += flow.api_calls * PRICES["apigateway.rest_request"]  # type: ignore[assignment]
-    by_service["X-Ray"] += flow.api_calls * PRICES["xray.trace"]  # type: ignore[assignment]
+        by_service[service] += usd
+    by_service["API Gateway"] += flow.api_calls * PRICES["apigateway.rest_request"]
+    by_service["X-Ray"] += flow.api_calls * PRICES["xray.trace"]
     lambda_usd = flow.invocations * (
         PRICES["lambda.request"] + MEMORY_GB * INVOCATION_SECONDS * PRICES["lambda.gb_second_arm64"]
     )
-    by_service["Lambda"] += lambda_usd  # type: ignore[assignment]
-    by_service["S3"] += flow.s3_downloads * (PRICES["s3.get"] + DOCUMENT_GB * PRICES["s3.transfer_gb"])  # type: ignore[assignment]
+    by_service["Lambda"] += lambda_usd
+    by_service["S3"] += flow.s3_downloads * (PRICES["s3.get"] + DOCUMENT_GB * PRICES["s3.transfer_gb"])
     return dict(by_service)
 
 

@@ -157,6 +157,7 @@ class LocalStack:
         self._undo_isolation = [
             isolation.one_event_per_thread(),
             isolation.atomic_dynamodb(),
+            isolation.light_transactions(),
             cognito.refresh_by_token(),
         ]
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

@@ -189,8 +189,12 @@ def run(base: str, token: str, say: Callable[[str], None]) -> None:
         return any(e["type"] == kind for e in entries)
 
     eventually(lambda: journal_has("link.used"), "the journal's link.used")
-    notes = lambda: expect(api.call("GET", "/notifications"), 200, "notifications")["notifications"]  # noqa: E731
-    eventually(lambda: any(n["details"].get("linkId") == link["linkId"] for n in notes()), "the owner's notification")
+
+    def notified() -> bool:
+        notes = expect(api.call("GET", "/notifications"), 200, "notifications")["notifications"]
+        return any(n["details"].get("linkId") == link["linkId"] for n in notes)
+
+    eventually(notified, "the owner's notification")
     links = expect(api.call("GET", f"{base_path}/links"), 200, "the dossier's links")["links"]
     check([item["status"] for item in links if item["linkId"] == link["linkId"]] == ["used"], "the link is used")
     expect(api.call("DELETE", f"/vaults/{vault_id}/links/{link['linkId']}"), 204, "revoke the used link")

@@ -166,7 +166,8 @@ function InvitationAssistant(props: { vaultId: string; person: Person; from: str
   const action = useAction();
 
   const linkChannel = person.email ? 'email' : person.postalAddress ? 'postal' : 'none';
-  const codeChannel = mobile.trim() ? 'sms' : 'phone';
+  // An emptied field sends nothing: the mobile on file, if any, still receives the code.
+  const codeChannel = mobile.trim() || person.mobile ? 'sms' : 'phone';
 
   const submit = async (event: Event) => {
     event.preventDefault();
