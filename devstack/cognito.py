@@ -30,19 +30,23 @@ def _revoke_token(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({})
 
 
-def refresh_by_token() -> Undo:
-    def get_tokens_from_refresh_token(self: CognitoIdpResponse) -> ActionResult:
-        parameters = {"REFRESH_TOKEN": self._get_param("RefreshToken")}
-        result = self._get_region_agnostic_backend().initiate_auth(
-            self._get_param("ClientId"), "REFRESH_TOKEN_AUTH", parameters
-        )
-        return ActionResult(result)
+def _get_tokens_from_refresh_token(self: CognitoIdpResponse) -> ActionResult:
+    parameters = {"REFRESH_TOKEN": self._get_param("RefreshToken")}
+    result = self._get_region_agnostic_backend().initiate_auth(
+        self._get_param("ClientId"), "REFRESH_TOKEN_AUTH", parameters
+    )
+    return ActionResult(result)
 
-    undo_refresh = patch(CognitoIdpResponse, "get_tokens_from_refresh_token", get_tokens_from_refresh_token)
-    undo_revoke = patch(CognitoIdpResponse, "revoke_token", _revoke_token)
+
+def missing_operations() -> Undo:
+    """Both operations above, answered by moto's server until the returned undo runs."""
+    undos = [
+        patch(CognitoIdpResponse, "get_tokens_from_refresh_token", _get_tokens_from_refresh_token),
+        patch(CognitoIdpResponse, "revoke_token", _revoke_token),
+    ]
 
     def undo() -> None:
-        undo_revoke()
-        undo_refresh()
+        for one in reversed(undos):
+            one()
 
     return undo

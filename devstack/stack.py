@@ -158,7 +158,7 @@ class LocalStack:
             isolation.one_event_per_thread(),
             isolation.atomic_dynamodb(),
             isolation.light_transactions(),
-            cognito.refresh_by_token(),
+            cognito.missing_operations(),
         ]
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
