@@ -20,16 +20,16 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
-import requests
+import urllib3
+
+from devstack.client import Answer, ApiClient, sign_in
 
 SMOKE_VAULT = "Test de fumée vault-share"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-TIMEOUT = 30
 JOURNAL_WAIT_SECONDS = 60
 
 
@@ -37,35 +37,10 @@ class Broken(Exception):
     """A promise the service did not keep."""
 
 
-@dataclass
-class Answer:
-    status: int
-    body: Any
-    headers: dict[str, str]
-
-
-class Api:
-    def __init__(self, base: str, token: str | None = None) -> None:
-        self.base, self.token, self.http = base.rstrip("/"), token, requests.Session()
-
-    def call(self, method: str, path: str, body: Any = None, *, token: bool = True, **kwargs: Any) -> Answer:
-        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
-        if token and self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        answer = self.http.request(
-            method, self.base + path, json=body, headers=headers, timeout=TIMEOUT, allow_redirects=False, **kwargs
-        )
-        try:
-            parsed = answer.json() if answer.content else None
-        except ValueError:
-            parsed = answer.text
-        return Answer(answer.status_code, parsed, dict(answer.headers))
-
-
 def expect(answer: Answer, status: int, what: str) -> Any:
     if answer.status != status:
-        raise Broken(f"{what}: expected {status}, got {answer.status}: {str(answer.body)[:300]}")
-    return answer.body
+        raise Broken(f"{what}: expected {status}, got {answer.status}: {answer.body[:300]!r}")
+    return answer.json()
 
 
 def check(condition: bool, what: str) -> None:
@@ -85,21 +60,16 @@ def eventually(read: Callable[[], bool], what: str) -> None:
 
 
 def local_sign_in(base: str, email: str | None, password: str | None) -> str:
-    info = requests.get(f"{base}/_local/stack", timeout=TIMEOUT).json()
+    """The local stack: its demo owner unless another account is given, by USER_PASSWORD_AUTH."""
+    info = ApiClient(base).get("/_local/stack").json()
     owner = info["demo"]["owner"]
-    cognito = boto3.client(
-        "cognito-idp",
-        endpoint_url=info["awsEndpoint"],
-        region_name=info["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 (the embedded AWS: any credentials do)
+    return sign_in(
+        info["awsEndpoint"],
+        info["region"],
+        info["userPoolClientId"],
+        email or owner["email"],
+        password or owner["password"],
     )
-    result = cognito.initiate_auth(
-        ClientId=info["userPoolClientId"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email or owner["email"], "PASSWORD": password or owner["password"]},
-    )
-    return str(result["AuthenticationResult"]["IdToken"])
 
 
 def srp_sign_in(email: str, password: str, pool_id: str, client_id: str) -> str:
@@ -117,48 +87,42 @@ def srp_sign_in(email: str, password: str, pool_id: str, client_id: str) -> str:
 
 
 def run(base: str, token: str, say: Callable[[str], None]) -> None:
-    api, public = Api(base, token), Api(base)
+    api, public = ApiClient(base, token), ApiClient(base)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
 
-    expect(public.call("GET", "/vaults"), 401, "no token: 401")
-    me = expect(api.call("GET", "/me"), 200, "GET /me")
+    expect(public.get("/vaults"), 401, "no token: 401")
+    me = expect(api.get("/me"), 200, "GET /me")
     check(bool(me.get("personalCode")), "GET /me gives a personal code")
-    vaults = expect(api.call("GET", "/vaults"), 200, "GET /vaults")["vaults"]
+    vaults = expect(api.get("/vaults"), 200, "GET /vaults")["vaults"]
     mine = [v for v in vaults if v["name"] == SMOKE_VAULT and v["role"] == "owner"]
     if mine:
         vault_id = mine[0]["vaultId"]
     else:
-        vault_id = expect(api.call("POST", "/vaults", {"name": SMOKE_VAULT}), 201, "POST /vaults")["vaultId"]
+        vault_id = expect(api.post("/vaults", {"name": SMOKE_VAULT}), 201, "POST /vaults")["vaultId"]
     say(f"signed in; vault {vault_id}")
 
     dossier = expect(
-        api.call("POST", f"/vaults/{vault_id}/dossiers", {"name": f"Fumée {stamp}", "kind": "internal"}),
+        api.post(f"/vaults/{vault_id}/dossiers", {"name": f"Fumée {stamp}", "kind": "internal"}),
         201,
         "create a dossier",
     )["dossierId"]
     base_path = f"/vaults/{vault_id}/dossiers/{dossier}"
     declared = expect(
-        api.call(
-            "POST",
-            f"{base_path}/documents",
-            {"fileName": "fumee.pdf", "contentType": "application/pdf", "size": len(PDF)},
+        api.post(
+            f"{base_path}/documents", {"fileName": "fumee.pdf", "contentType": "application/pdf", "size": len(PDF)}
         ),
         201,
         "declare a document",
     )
-    upload = declared["upload"]
-    sent = requests.post(
-        upload["url"], data=upload.get("fields", {}), files={"file": ("fumee.pdf", PDF)}, timeout=TIMEOUT
-    )
-    check(sent.status_code in (200, 201, 204), f"upload to the presigned form: {sent.status_code}")
-    document = expect(api.call("POST", f"{base_path}/documents/{declared['documentId']}/complete"), 200, "complete")
+    sent = api.upload(declared["upload"], PDF, "fumee.pdf")
+    check(sent in (200, 201, 204), f"upload to the presigned form: {sent}")
+    document = expect(api.post(f"{base_path}/documents/{declared['documentId']}/complete"), 200, "complete")
     check(document["status"] == "available", "the completed document is available")
     say("dossier and document")
 
     # A one-time link: the code is in the answer only; a wrong code is counted; the right one opens it once.
     link = expect(
-        api.call(
-            "POST",
+        api.post(
             f"{base_path}/links",
             {"documentIds": [declared["documentId"]]},
             headers={"Idempotency-Key": str(uuid.uuid4())},
@@ -169,57 +133,57 @@ def run(base: str, token: str, say: Callable[[str], None]) -> None:
     token_path = urlsplit(link["url"]).path
     share = "/share/" + token_path.rsplit("/share/", 1)[1]
     check(len(link["code"]) == 6 and link["code"].isdigit(), "the link's code is 6 digits")
-    summary = expect(public.call("GET", share, token=False), 200, "GET the share")
+    summary = expect(public.get(share), 200, "GET the share")
     check(summary["documentCount"] == 1 and summary["status"] == "active", "the share says 1 document, active")
     wrong = f"{(int(link['code']) + 1) % 1_000_000:06d}"
-    refused = expect(public.call("POST", share, {"code": wrong}, token=False), 403, "a wrong code")
+    refused = expect(public.post(share, {"code": wrong}), 403, "a wrong code")
     check(refused.get("attemptsLeft") == 4, "4 attempts left after a wrong code")
-    unlocked = expect(public.call("POST", share, {"code": link["code"]}, token=False), 200, "the right code")
-    expect(public.call("POST", share, {"code": link["code"]}, token=False), 410, "the link works once")
+    unlocked = expect(public.post(share, {"code": link["code"]}), 200, "the right code")
+    expect(public.post(share, {"code": link["code"]}), 410, "the link works once")
     download = urlsplit(unlocked["documents"][0]["downloadUrl"])
     file_path = download.path.removeprefix(urlsplit(base).path.rstrip("/"))
-    redirect = public.call("GET", f"{file_path}?{download.query}", token=False)
+    redirect = public.get(f"{file_path}?{download.query}")
     check(redirect.status == 302 and "location" in {k.lower() for k in redirect.headers}, "the file answers 302")
     location = next(v for k, v in redirect.headers.items() if k.lower() == "location")
-    check(requests.get(location, timeout=TIMEOUT).content == PDF, "the presigned URL gives the uploaded bytes")
+    check(public.get(location).body == PDF, "the presigned URL gives the uploaded bytes")
     say("link: shown, a wrong code counted, unlocked once, downloaded")
 
     def journal_has(kind: str) -> bool:
-        entries = expect(api.call("GET", f"{base_path}/journal"), 200, "the journal")["entries"]
+        entries = expect(api.get(f"{base_path}/journal"), 200, "the journal")["entries"]
         return any(e["type"] == kind for e in entries)
 
     eventually(lambda: journal_has("link.used"), "the journal's link.used")
 
     def notified() -> bool:
-        notes = expect(api.call("GET", "/notifications"), 200, "notifications")["notifications"]
+        notes = expect(api.get("/notifications"), 200, "notifications")["notifications"]
         return any(n["details"].get("linkId") == link["linkId"] for n in notes)
 
     eventually(notified, "the owner's notification")
-    links = expect(api.call("GET", f"{base_path}/links"), 200, "the dossier's links")["links"]
+    links = expect(api.get(f"{base_path}/links"), 200, "the dossier's links")["links"]
     check([item["status"] for item in links if item["linkId"] == link["linkId"]] == ["used"], "the link is used")
-    expect(api.call("DELETE", f"/vaults/{vault_id}/links/{link['linkId']}"), 204, "revoke the used link")
-    expect(public.call("GET", f"{file_path}?{download.query}", token=False), 410, "a revoked link's file")
+    expect(api.delete(f"/vaults/{vault_id}/links/{link['linkId']}"), 204, "revoke the used link")
+    expect(public.get(f"{file_path}?{download.query}"), 410, "a revoked link's file")
     say("journal, notification, revoke")
 
     # An invitation that can go nowhere (no contact): recorded, nothing sent, then cancelled.
     person = expect(
-        api.call("POST", f"/vaults/{vault_id}/persons", {"firstName": "Fumée", "lastName": f"TEST {stamp}"}),
+        api.post(f"/vaults/{vault_id}/persons", {"firstName": "Fumée", "lastName": f"TEST {stamp}"}),
         201,
         "create a person",
     )["personId"]
-    found = expect(api.call("GET", f"/vaults/{vault_id}/persons", params={"q": "fumee"}), 200, "search")["persons"]
+    found = expect(api.get(f"/vaults/{vault_id}/persons?q=fumee"), 200, "search")["persons"]
     check(any(p["personId"] == person for p in found), "the search ignores accents")
     invitation = expect(
-        api.call("POST", f"/vaults/{vault_id}/persons/{person}/invitations", {"dossierIds": [dossier]}),
+        api.post(f"/vaults/{vault_id}/persons/{person}/invitations", {"dossierIds": [dossier]}),
         201,
         "invite",
     )
     check(invitation["status"] == "not_sent" and invitation["linkChannel"] == "none", "no channel: not sent")
     check(invitation["codeChannel"] == "phone", "no mobile: the code goes by phone")
     path = f"/vaults/{vault_id}/invitations/{invitation['invitationId']}"
-    expect(api.call("DELETE", path), 204, "cancel the invitation")
-    check(expect(api.call("GET", path), 200, "read it back")["status"] == "cancelled", "the invitation is cancelled")
-    expect(public.call("GET", "/share/not-a-real-token-aaaaaaaaaaaaaaaa", token=False), 404, "an unknown share")
+    expect(api.delete(path), 204, "cancel the invitation")
+    check(expect(api.get(path), 200, "read it back")["status"] == "cancelled", "the invitation is cancelled")
+    expect(public.get("/share/not-a-real-token-aaaaaaaaaaaaaaaa"), 404, "an unknown share")
     say("person, invitation not sent, cancelled")
 
 
@@ -243,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     except Broken as broken:
         print(f"BROKEN: {broken}", file=sys.stderr)
         return 1
-    except (requests.RequestException, json.JSONDecodeError) as error:
+    except (urllib3.exceptions.HTTPError, json.JSONDecodeError) as error:
         print(f"BROKEN: {base} did not answer: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     print("smoke test passed")
