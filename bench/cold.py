@@ -1,13 +1,22 @@
-"""Cold start: a fresh process serving one recipient's request through its handler, against a
-fresh process that imports boto3 and makes the same AWS calls.
+"""Cold start of every function: a fresh process serving one request through its handler,
+against a fresh process that imports boto3 and makes the same AWS calls.
 
-- download: one unlock, `POST /share/{token}` (JSON), against the single UpdateItem that
-  `LinkStore.unlock` builds (bench/unlock_call.py); each process has a link of its own.
-- invite: the invitation page as the person's browser opens it from the e-mail,
-  `GET /invite/{token}` (`Accept: text/html`), against the very calls a handler process made
-  (recorded in the discarded first one: the page only reads, so they replay as they were).
+| case        | the request                                                                 |
+|-------------|-----------------------------------------------------------------------------|
+| vault       | the owner opens a dossier: `GET /vaults/{v}/dossiers/{d}`                    |
+| create_link | the owner sends a link to one document by e-mail: `POST .../links`           |
+| download    | the recipient unlocks it: `POST /share/{token}` (JSON)                       |
+| notify      | the stream's record of that unlock (journal, notification, owner's e-mail)   |
+| invite      | the owner invites a person by e-mail and SMS: `POST .../invitations`        |
+| accept      | the person opens the e-mailed link: `GET /invite/{token}` (`Accept: text/html`) |
 
-Both kinds are `python -P bench/cold_child.py` with the same environment (the functions'
+Each case's request is made once before any process (its link, person or invitation). A first,
+discarded handler process records the AWS calls it makes (service, operation, parameters, error
+code); every baseline replays exactly those. Before every process of either kind, DynamoDB is
+put back as it was before the recorded one at the keys it wrote (bench/rewind.py), so each
+process meets the same store: the link not yet used, the quota counters as they were.
+
+Both kinds are `python -P bench/cold_child.py` with the function's own environment (its
 variables from template.yaml, resolved, plus AWS_ENDPOINT_URL to this process's moto server
 and POWERTOOLS_TRACE_DISABLED=true as devstack sets them). The kinds alternate (H B, B H,
 H B, ...) so machine noise hits both alike; one discarded run of each first compiles bytecode
@@ -22,15 +31,87 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.unlock_call import unlock_kwargs
-from bench.world import Function, World, layer_dirs
+import boto3
+
+from bench.rewind import Rewind
+from bench.world import REGION, Function, World, layer_dirs
+from devstack import template
+from devstack.functions import lambda_variables
+from devstack.poller import lambda_record
+from devstack.stack import aws_environment
 
 CHILD = Path(__file__).with_name("cold_child.py")
-CASES = ("download", "invite")
+
+Request = tuple[Function, dict[str, Any]]
+
+
+def _vault(world: World) -> Request:
+    return world.event("GET", f"/vaults/{world.vault_id}/dossiers/{world.dossier_id}", owner=True)
+
+
+def _create_link(world: World) -> Request:
+    return world.create_link_event(1)
+
+
+def _download(world: World) -> Request:
+    link = world.new_link(1)
+    return world.event("POST", f"/share/{link.token}", {"code": link.code})
+
+
+def _notify(world: World) -> Request:
+    """The stream record of a link's unlock, read from the table's stream as Lambda's poller reads it."""
+    stream_arn = world.resolver.get_att("SharesTable", "StreamArn")
+    streams = boto3.client("dynamodbstreams")
+    shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    iterators = [
+        streams.get_shard_iterator(StreamArn=stream_arn, ShardId=s["ShardId"], ShardIteratorType="LATEST")
+        for s in shards
+    ]
+    function, event = _download(world)
+    result = function.handler(event, function.context())
+    if result["statusCode"] != 200:
+        raise RuntimeError(f"unlock: {result['statusCode']} {result.get('body')}")
+    records = [
+        record
+        for iterator in iterators
+        for record in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+        if record["eventName"] == "MODIFY"
+    ]
+    if len(records) != 1:
+        raise RuntimeError(f"the unlock streamed {len(records)} MODIFY records, not 1")
+    return world.functions["NotifyFunction"], {"Records": [lambda_record(records[0], stream_arn)]}
+
+
+def _invite(world: World) -> Request:
+    person_id, _ = world.new_person()
+    return world.invite_event(person_id)
+
+
+def _accept(world: World) -> Request:
+    invitation = world.new_invitation()
+    return world.event("GET", f"/invite/{invitation.token}", headers={"Accept": "text/html"})
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # the function's directory: cold_start.<name>.ratio
+    request: Callable[[World], Request]
+    status: int  # the handler's answer (notify: 200 when no record failed)
+
+
+CASES = (
+    Case("vault", _vault, 200),
+    Case("create_link", _create_link, 201),
+    Case("download", _download, 200),
+    Case("notify", _notify, 200),
+    Case("invite", _invite, 201),
+    Case("accept", _accept, 200),
+)
 
 
 @dataclass
@@ -49,21 +130,22 @@ class ColdResults:
     case: str
     handler: list[Sample] = field(default_factory=list)
     baseline: list[Sample] = field(default_factory=list)
-    replayed: list[list[Any]] = field(default_factory=list)  # invite: the calls every baseline makes
+    replayed: list[list[Any]] = field(default_factory=list)  # the calls every baseline makes
+    function: Function | None = None
+    event: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+    rewind: Rewind | None = None
 
     def job(self, world: World, mode: str) -> dict[str, Any]:
-        """What one fresh process of this case does (its link or invitation made before the clock starts)."""
-        if self.case == "download":
-            link = world.new_link(1)
-            if mode == "handler":
-                return _handler_job(*world.event("POST", f"/share/{link.token}", {"code": link.code}))
-            unlock = unlock_kwargs(world.env["SHARES_TABLE"], link.token, link.code)
-            return {"mode": mode, "calls": [["dynamodb", "UpdateItem", unlock, None]]}
+        """What one fresh process of this case does; the store put back first, before the clock starts."""
+        if self.function is None:
+            raise RuntimeError("a case's request is made first (run)")
+        if self.rewind is not None:  # none yet for the recorded process
+            self.rewind.restore()
         if mode == "handler":
-            invitation = world.new_invitation()
-            return _handler_job(*world.event("GET", f"/invite/{invitation.token}", headers={"Accept": "text/html"}))
+            return _handler_job(self.function, self.event)
         if not self.replayed:
-            raise RuntimeError("the invite baseline replays a handler process's calls: run one first")
+            raise RuntimeError("the baseline replays a handler process's calls: run one first")
         return {"mode": mode, "calls": self.replayed}
 
 
@@ -79,15 +161,20 @@ def _handler_job(function: Function, event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def child_env(world: World, job: dict[str, Any], scratch: str) -> dict[str, str]:
+def child_env(world: World, colds: ColdResults, job: dict[str, Any], scratch: str) -> dict[str, str]:
+    """What Lambda's runtime sets, then the embedded AWS as devstack sets it, then the function's own variables."""
+    if colds.function is None:
+        raise RuntimeError("a case's request is made first (run)")
+    spec = colds.function.spec
     return {
+        **lambda_variables(spec, REGION),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
         "HOME": scratch,
         # Lambda has no ~/.aws: neither process should read one.
         "AWS_CONFIG_FILE": os.path.join(scratch, "no-config"),
         "AWS_SHARED_CREDENTIALS_FILE": os.path.join(scratch, "no-credentials"),
-        **world.env,
+        **aws_environment(world.endpoint),
+        **template.merged_environment(world.resolver, [spec]),
         "BENCH_JOB": json.dumps(job),
     }
 
@@ -99,7 +186,7 @@ def spawn(env: dict[str, str], scratch: str, flags: tuple[str, ...] = ()) -> sub
 
 
 def run_one(world: World, results: ColdResults, mode: str, scratch: str) -> Sample:
-    env = child_env(world, results.job(world, mode), scratch)  # made before the clock starts
+    env = child_env(world, results, results.job(world, mode), scratch)  # made before the clock starts
     started = time.perf_counter()
     done = spawn(env, scratch)
     wall_ms = (time.perf_counter() - started) * 1000
@@ -108,7 +195,7 @@ def run_one(world: World, results: ColdResults, mode: str, scratch: str) -> Samp
         failed = f"cold {results.case} {mode} process failed ({done.returncode})"
         raise RuntimeError(f"{failed}:\n{done.stdout}\n{done.stderr}")
     report = json.loads(lines[-1].removeprefix("BENCH_RESULT "))
-    if report["status"] != 200:
+    if report["status"] != (results.status if mode == "handler" else 200):
         raise RuntimeError(f"cold {results.case} {mode} process answered {report['status']}:\n{done.stdout}")
     clients = [(service, ms) for service, ms in report["clients"]]
     return Sample(mode, report["ms"], report["import_ms"], wall_ms, report["sent"], clients, report["calls"])
@@ -118,20 +205,22 @@ def _operations(calls: list[list[Any]]) -> list[tuple[str, str]]:
     return [(service, operation) for service, operation, _, _ in calls]
 
 
-def run(world: World, runs: int, case: str) -> ColdResults:
-    results = ColdResults(case)
+def run(world: World, runs: int, case: Case) -> ColdResults:
+    function, event = case.request(world)
+    results = ColdResults(case.name, function=function, event=event, status=case.status)
+    rewind = Rewind.capture(boto3.client("dynamodb"))
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
-        first = run_one(world, results, "handler", scratch)
-        if case == "invite":
-            results.replayed = first.calls
+        first = run_one(world, results, "handler", scratch)  # recorded, discarded
+        results.replayed = first.calls
+        rewind.keep(first.calls)
+        results.rewind = rewind
         run_one(world, results, "baseline", scratch)
         for i in range(runs):
             order = ("handler", "baseline") if i % 2 == 0 else ("baseline", "handler")
             for mode in order:
                 sample = run_one(world, results, mode, scratch)
                 (results.handler if mode == "handler" else results.baseline).append(sample)
-    if results.replayed:
-        differ = [s.calls for s in results.handler if _operations(s.calls) != _operations(results.replayed)]
-        if differ:
-            raise RuntimeError(f"cold {case}: a handler process made other calls than the replayed ones: {differ[0]}")
+    differ = [s.calls for s in results.handler if _operations(s.calls) != _operations(results.replayed)]
+    if differ:
+        raise RuntimeError(f"cold {case.name}: a handler process made other calls than the replayed ones: {differ[0]}")
     return results

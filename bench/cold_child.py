@@ -111,7 +111,8 @@ def main() -> None:
         app = __import__("app")  # the import statement's path (importlib.import_module escapes -X importtime)
         imported = time.perf_counter()
         result = app.lambda_handler(job["event"], Context(job["function_name"], job["function_arn"]))
-        status = int(result["statusCode"])
+        # An API answer's status; a stream batch's: 200 when no record failed.
+        status = int(result["statusCode"]) if "statusCode" in result else 500 if result["batchItemFailures"] else 200
     else:
         import boto3
         from botocore import xform_name

@@ -70,7 +70,7 @@ def _by_package(nodes: list[Node]) -> dict[str, float]:
 
 def _importtime(world: World, colds: ColdResults, mode: str) -> list[Node]:
     with tempfile.TemporaryDirectory(prefix="bench-importtime-") as scratch:
-        done = spawn(child_env(world, colds.job(world, mode), scratch), scratch, ("-X", "importtime"))
+        done = spawn(child_env(world, colds, colds.job(world, mode), scratch), scratch, ("-X", "importtime"))
     if done.returncode != 0:
         raise RuntimeError(f"importtime {colds.case} {mode}: {done.stderr[-2000:]}")
     return parse(done.stderr)

@@ -17,9 +17,11 @@ def _progress(message: str) -> None:
     print(f"[bench {time.perf_counter() - _STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
 
 
-def _cold_rows(colds: cold.ColdResults, base: str) -> list[Row]:
-    """The cold-start figures of one case; `base` names its baseline's (`baseline` for download, as before)."""
+def _cold_rows(colds: cold.ColdResults) -> list[Row]:
+    """The cold-start figures of one function: its ratio (judged), then for information its
+    processes' and its baseline's request counts and times."""
     name, handler, baseline = colds.case, colds.handler, colds.baseline
+    base = f"{name}.baseline"
     return [
         report.ratio(
             f"cold_start.{name}.ratio",
@@ -38,9 +40,6 @@ def _cold_rows(colds: cold.ColdResults, base: str) -> list[Row]:
         report.stats(f"cold_start.{name}.wall_ms", [s.wall_ms for s in handler]),
         report.stats(f"cold_start.{base}.wall_ms", [s.wall_ms for s in baseline]),
     ]
-
-
-_BASELINES = {"download": "baseline", "invite": "invite_baseline"}
 
 
 def _rows(
@@ -66,14 +65,13 @@ def _rows(
     few, many = relaunches
     many_read = report.stats(f"reminders.items_read.{invite.DUE}_of_{many.pending}", [many.items_read], "<= 20",
                              lambda median: median <= 20)  # fmt: skip
-    download, invited = (_cold_rows(colds[case], _BASELINES[case]) for case in cold.CASES)
+    cold_rows = [_cold_rows(colds[case.name]) for case in cold.CASES]
     rows = [
         counted("unlock.aws_requests", "1", 1),
         counted("unlock_wrong_code.aws_requests", "<= 2", 2),
         create_1,
         create_50,
         counted("file_fetch.aws_requests", "<= 1", 1),
-        download[0],
         report.ratio("warm.unlock.ratio", ratio.handler_ms, ratio.raw_ms, "<= 1.3", lambda median: median <= 1.3),
         report.stats("notify.batch100.aws_requests", stream["batch"], "<= 8", lambda median: median <= 8),
         report.stats("expiry_sweep.items_read", stream["read"], "<= 20", lambda median: median <= 20),
@@ -94,7 +92,7 @@ def _rows(
         counted("invite.aws_requests", "<= 6", 6),
         counted("accept.aws_requests", "<= 5", 5),
         counted("invite_wrong_code.aws_requests", "1", 1),
-        invited[0],
+        *(rows[0] for rows in cold_rows),
         *checked,
         # For information.
         counted("create_link.idempotent.aws_requests"),
@@ -104,8 +102,7 @@ def _rows(
         counted("invite_page.aws_requests"),
         report.stats(f"reminders.reported_items_read.{invite.DUE}_of_{many.pending}", [many.reported]),
         report.stats(f"reminders.aws_requests.{invite.DUE}_of_{many.pending}", [len(many.requests)]),
-        *download[1:],
-        *invited[1:],
+        *(row for rows in cold_rows for row in rows[1:]),
         report.stats("warm.unlock.handler_ms", ratio.handler_ms),
         report.stats("warm.unlock.raw_ms", ratio.raw_ms),
         report.stats("warm.unlock.handler_self_ms", ratio.handler_self_ms),
@@ -149,13 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         operations.update(invite_operations)
         colds: dict[str, cold.ColdResults] = {}
         for case in cold.CASES:
-            _progress(f"cold starts ({case}): {args.cold_runs} processes of each kind, alternating")
-            colds[case] = cold.run(stack, args.cold_runs, case)
+            _progress(f"cold starts ({case.name}): {args.cold_runs} processes of each kind, alternating")
+            colds[case.name] = cold.run(stack, args.cold_runs, case)
         explanations = []
-        for case in cold.CASES:
-            if args.explain or _cold_rows(colds[case], _BASELINES[case])[0].passes is False:
-                _progress(f"cold start explanation ({case}): python -X importtime")
-                explanations.append(explain.explain(stack, colds[case]))
+        for name, measured in colds.items():
+            if args.explain or _cold_rows(measured)[0].passes is False:
+                _progress(f"cold start explanation ({name}): python -X importtime")
+                explanations.append(explain.explain(stack, measured))
         pending = " then ".join(f"{n:,}" for n in invite.PENDING)
         _progress(f"reminders: scheduled runs with {invite.DUE} due invitations among {pending} pending")
         relaunches = invite.reminders(stack)  # after every other invitation
@@ -185,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     print("Requests seen per figure (botocore before-send, every client of the process):")
     for name, seen in operations.items():
         print(f"  {name}: {' | '.join(sorted(seen))}")
-    for case in cold.CASES:
-        for base, samples in ((case, colds[case].handler), (_BASELINES[case], colds[case].baseline)):
+    for name, measured in colds.items():
+        for base, samples in ((name, measured.handler), (f"{name}.baseline", measured.baseline)):
             print(f"  cold_start.{base}.aws_requests: {' | '.join(sorted({' + '.join(s.sent) for s in samples}))}")
     for run in relaunches:
         print(f"  reminders: {invite.describe(run)}")

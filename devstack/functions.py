@@ -47,6 +47,36 @@ class LambdaContext:
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
+RUNTIME = "python3.13"  # template.yaml's Globals (tests/test_packaging.py checks it)
+
+
+def lambda_variables(spec: FunctionSpec, region: str) -> dict[str, str]:
+    """The variables Lambda's runtime sets in a function's environment (its reserved ones), with
+    dummy credentials; the function's own variables from template.yaml come on top of them."""
+    return {
+        "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{RUNTIME}",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.logical_id}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/26/[$LATEST]0123456789abcdef",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "LAMBDA_TASK_ROOT": str(spec.code_uri),
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "_HANDLER": spec.handler,
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        "AWS_ACCESS_KEY_ID": "ASIADUMMY",
+        "AWS_SECRET_ACCESS_KEY": "dummy",
+        "AWS_SESSION_TOKEN": "dummy",
+    }
+
+
 def function_arn(spec: FunctionSpec, region: str, account: str) -> str:
     return f"arn:aws:lambda:{region}:{account}:function:{spec.logical_id}"
 

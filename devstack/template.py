@@ -181,6 +181,7 @@ class FunctionSpec:
     routes: list[ApiRoute]
     streams: list[StreamMapping]
     schedules: list[Schedule]
+    memory_mb: int = 128  # MemorySize, Globals applied (Lambda's default)
 
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -218,7 +219,8 @@ def functions(document: dict[str, Any]) -> list[FunctionSpec]:
         props = {**defaults, **res["Properties"]}
         env = dict(defaults.get("Environment", {}).get("Variables", {}))
         env.update(res["Properties"].get("Environment", {}).get("Variables", {}))
-        spec = FunctionSpec(logical_id, ROOT / props["CodeUri"], props["Handler"], env, [], [], [])
+        memory = int(props.get("MemorySize", 128))
+        spec = FunctionSpec(logical_id, ROOT / props["CodeUri"], props["Handler"], env, [], [], [], memory)
         for event_name, event in res["Properties"].get("Events", {}).items():
             ev = event["Properties"]
             if event["Type"] == "Api":

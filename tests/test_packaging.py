@@ -32,7 +32,7 @@ from packaging.utils import canonicalize_name
 
 from devstack import template
 from devstack.events import build_event
-from devstack.functions import LambdaContext, handler_of, load_module
+from devstack.functions import RUNTIME, LambdaContext, handler_of, lambda_variables, load_module
 from devstack.template import ApiRoute, FunctionSpec
 from tests.fixtures import Api, Aws, new_user, report
 
@@ -42,7 +42,6 @@ DEV_LOCK = REPO / "requirements-dev.txt"
 MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
 PYPROJECT = REPO / "pyproject.toml"
 LAYER_CACHE = REPO / "build" / "layer-test"
-RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
 
 DOCUMENT = template.load()
@@ -325,33 +324,9 @@ def function_environment(spec: FunctionSpec) -> dict[str, str]:
         attributes={lid: _Dummies(lid) for lid in RESOURCES},
         pseudo={"AWS::StackName": "vault-share", "AWS::Region": "eu-west-3", "AWS::AccountId": "123456789012"},
     )
-    memory = str(merged_properties(spec.logical_id).get("MemorySize", 128))
-    lambda_variables = {
-        "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-        "LANG": "en_US.UTF-8",
-        "TZ": ":UTC",
-        "AWS_REGION": "eu-west-3",
-        "AWS_DEFAULT_REGION": "eu-west-3",
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{RUNTIME}",
-        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": memory,
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.logical_id}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/26/[$LATEST]0123456789abcdef",
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "LAMBDA_TASK_ROOT": str(spec.code_uri),
-        "LAMBDA_RUNTIME_DIR": "/var/runtime",
-        "_HANDLER": spec.handler,
-        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
-        "AWS_ACCESS_KEY_ID": "ASIADUMMY",
-        "AWS_SECRET_ACCESS_KEY": "dummy",
-        "AWS_SESSION_TOKEN": "dummy",
-        # Not set by Lambda: an AWS call made at import fails here, fast, instead of reaching an account.
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-    }
     own = {name: str(value) for name, value in resolver.resolve(spec.environment).items()}
-    return {**lambda_variables, **own}
+    # AWS_ENDPOINT_URL is not Lambda's: an AWS call made at import fails here, fast, instead of reaching an account.
+    return {**lambda_variables(spec, "eu-west-3"), "AWS_ENDPOINT_URL": "http://127.0.0.1:9", **own}
 
 
 @pytest.mark.parametrize("function", FUNCTION_IDS)
