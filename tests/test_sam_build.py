@@ -150,7 +150,7 @@ def test_the_layer_holds_the_lock_for_python313_on_arm64(built: dict[str, object
     assert {"pytest", "moto", "hypothesis", "ruff", "playwright"} <= dev_only, "the dev set is read wrong"
     assert layer_problems(python, locked, dev_only) == []
     shared_objects = [p for p in python.rglob("*") if re.search(r"\.so(\.\d+)*$", p.name)]
-    # pydantic-core, cryptography, cffi, Pillow, wrapt, fontTools: compiled, so checked above.
+    # pydantic-core, cryptography, cffi, Pillow, fontTools: compiled, so checked above.
     assert len(shared_objects) > 10, shared_objects
 
 

@@ -4,15 +4,15 @@ the acceptance with the validation code (vault_share.invitations.recipient).
 The owner side (functions/invite) makes and keeps invitations; this function only reads and
 judges them, makes the guest's account and admits the guest: it holds no KMS key (the code is
 judged against its MAC, never decrypted) and the owner side none of the Cognito rights to make
-accounts. A recipient's first request often meets a cold container: no Powertools Tracer here
-(importing the X-Ray SDK costs about a third of that cold start; `Tracing: Active` still traces
-the invocation), and clients of services that only the acceptance uses are made on first use.
+accounts. A recipient's first request often meets a cold container: clients of services that only the
+acceptance uses are made on first use.
 
 GET and HEAD never change anything: e-mail scanners fetch links.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -62,6 +62,7 @@ public = recipient.Recipient(
     vault_table=settings.vault_table,
 )
 snapstart.after_restore()  # SnapStart: template.yaml
+snapstart.before_snapshot(partial(client, "cognito-idp"), partial(client, "ses"))
 
 
 CODE = {"type": "string", "pattern": "^[0-9]{6}$"}

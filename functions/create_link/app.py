@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share import observability
-from vault_share.adapters.aws import client
+from vault_share.adapters.aws import client, lazy_client
 from vault_share.adapters.mailer import Mailer
 from vault_share.adapters.sealer import Sealer
 from vault_share.api import openapi as doc
@@ -27,7 +27,6 @@ from vault_share.settings import get_settings
 from vault_share.vault.access import caller_from_event
 
 logger = Logger()
-tracer = Tracer()
 metrics = observability.handler_metrics()
 app = make_resolver()
 
@@ -37,12 +36,12 @@ links = LinkStore(client("dynamodb"), settings.shares_table)
 pepper = Pepper(settings.pepper_secret_arn)
 create = idempotent_create(
     settings.idempotency_table,
-    Sealer(client("kms"), settings.idempotency_key_arn),
+    Sealer(lazy_client("kms"), settings.idempotency_key_arn),  # an Idempotency-Key only
     pepper,
     partial(
         owner.create,
         sharing=owner.Sharing(
-            links, Mailer(client("ses"), settings.sender_email), pepper, client("dynamodb"), settings.vault_table
+            links, Mailer(lazy_client("ses"), settings.sender_email), pepper, client("dynamodb"), settings.vault_table
         ),
     ),
 )
@@ -105,7 +104,6 @@ def revoke_link(vaultId: PathId, linkId: PathId) -> Any:  # noqa: N803
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     create.register_context(context)

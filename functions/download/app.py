@@ -1,13 +1,11 @@
 """Recipient side of one-time links: page, unlock (the one consuming step), file redirects.
 
 GET and HEAD never change anything: e-mail scanners fetch links.
-
-No Powertools Tracer here: importing the X-Ray SDK costs this hot path about
-a third of its cold start, and `Tracing: Active` still traces the invocation.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share import observability, snapstart
-from vault_share.adapters.aws import client
+from vault_share.adapters.aws import client, lazy_client
 from vault_share.adapters.documents import DocumentStore
 from vault_share.api import openapi as doc
 from vault_share.api.public import PublicSite
@@ -36,9 +34,10 @@ app = site.app
 # Built once per container.
 settings = get_settings()
 links = LinkStore(client("dynamodb"), settings.shares_table)
-documents = DocumentStore(client("s3"), settings.documents_bucket)
+documents = DocumentStore(lazy_client("s3"), settings.documents_bucket)  # file fetches only
 pepper = Pepper(settings.pepper_secret_arn)
 snapstart.after_restore()  # SnapStart: template.yaml
+snapstart.before_snapshot(partial(client, "s3"))
 
 GRANT_COOKIE = "vs_grant"
 UNLOCK_FIELDS = {

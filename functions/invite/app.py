@@ -1,14 +1,12 @@
 """Two-channel invitations, owner side: invite, read, relaunch, cancel, direct access, the person's
 page and contact details; the scheduled reminders. The invited person's side is functions/accept.
 
-Traced (Powertools' Tracer, made on the first request). Clients of services that only some routes
-use are made on first use (vault_share.adapters.aws.lazy_client).
+Clients of services that only some routes use are made on first use
+(vault_share.adapters.aws.lazy_client).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
@@ -221,22 +219,10 @@ def run_task(task: str) -> dict[str, Any]:
     raise ValueError(f"unknown task: {task}")
 
 
-def serve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@logger.inject_lambda_context(correlation_id_path=observability.API_REQUEST_OR_SCHEDULE, log_event=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "task" in event:
         return run_task(event["task"])
     invite_once.register_context(context)
     return app.resolve(event, context)
-
-
-@cache
-def traced() -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """`serve` under Powertools' Tracer, made for the first request or scheduled task."""
-    from aws_lambda_powertools import Tracer
-
-    return Tracer().capture_lambda_handler(capture_response=False, capture_error=False)(serve)
-
-
-@logger.inject_lambda_context(correlation_id_path=observability.API_REQUEST_OR_SCHEDULE, log_event=False)
-@metrics.log_metrics(raise_on_empty_metrics=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return traced()(event, context)

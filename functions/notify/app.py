@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share import expiry, observability
@@ -15,7 +15,6 @@ from vault_share.journal.stream import JournalProcessor, parse
 from vault_share.settings import get_settings
 
 logger = Logger()
-tracer = Tracer()
 metrics = observability.handler_metrics()
 
 # Built once per container.
@@ -35,7 +34,6 @@ def run_task(task: str) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=observability.STREAM_RECORD_OR_SCHEDULE, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     if "task" in event:

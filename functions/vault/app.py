@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vault_share import observability
-from vault_share.adapters.aws import client
+from vault_share.adapters.aws import client, lazy_client
 from vault_share.adapters.documents import DocumentStore
 from vault_share.api import openapi as doc
 from vault_share.api.params import Cursor, Limit, PathId
@@ -21,11 +21,10 @@ from vault_share.vault.access import Caller, caller_from_event
 from vault_share.vault.schemas import CreateDocument, CreateDossier, CreatePerson, CreateVault
 
 logger = Logger()
-tracer = Tracer()
 metrics = observability.handler_metrics()
 app = make_resolver()
 # Built once per container; the use cases take them as arguments. PynamoDB models are their own store.
-documents = DocumentStore(client("s3"), get_settings().documents_bucket)
+documents = DocumentStore(lazy_client("s3"), get_settings().documents_bucket)  # the document routes only
 dynamodb = client("dynamodb")
 
 
@@ -242,7 +241,6 @@ def me() -> Any:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

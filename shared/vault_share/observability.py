@@ -13,6 +13,12 @@ Dimension values come from small fixed sets, never from input: an id, a name, an
 token would be a new metric each (cardinality) and is stored and shown as it is. A value outside
 its set is counted as `other`.
 
+Traces: `Tracing: Active` (template.yaml) has Lambda write each invocation's segment (its
+initialization, invocation and overhead), joined to API Gateway's; neither holds a payload. No
+function imports the X-Ray SDK (Powertools' Tracer) for subsegments of its own: AWS put the SDK in
+maintenance mode on 25 February 2026 (OpenTelemetry is its successor), and its import and the
+patching of botocore cost every cold start more than the requests it would time.
+
 Logs: each handler's Logger takes its correlation id from the paths below and never logs the event
 (`log_event=False`, whatever POWERTOOLS_LOGGER_LOG_EVENT says). The AWS SDK and PynamoDB log every
 request's arguments at DEBUG (items with personal codes and contact details, e-mail and SMS

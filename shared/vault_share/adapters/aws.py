@@ -4,6 +4,8 @@ A session loads botocore's data files once; sharing it saves each further
 client that work. Sessions are not thread-safe, so creation is locked (the
 local stack serves concurrent requests in one process); clients are.
 
+Libraries that make their own clients (PynamoDB) get the same session (`SharedSession`).
+
 Creating a client still loads its service's model (tens of milliseconds, more for the first):
 `lazy_client` defers that to the first call, for a service some requests of a function never use.
 """
@@ -35,6 +37,15 @@ def client(service: str) -> Any:
 @cache
 def _client(service: str) -> Any:
     return _session().client(service, config=_CONFIG)
+
+
+class SharedSession:
+    """Stands for a botocore session where a library makes clients of its own (PynamoDB): they are
+    made from the one session, under the same lock, so the service models it loaded serve them too."""
+
+    def create_client(self, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            return _session()._session.create_client(*args, **kwargs)
 
 
 class LazyClient:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,12 +33,21 @@ MANUAL_RELAUNCH_GAP = timedelta(hours=1)
 
 @cache
 def _public_holidays() -> Any:
-    """France's calendar, years filled in as they are asked. Loaded on first use: importing the
-    package and its countries costs about 150 ms, which a cold start of a route that never asks
-    about quiet hours (the recipient's pages) should not pay."""
+    """France's calendar, years filled in as they are asked. Loaded on first use (a route that never
+    asks about quiet hours does not pay it), and alone: `holidays.countries` imports every one of
+    its 250-odd countries (about 150 ms of an invitation's cold start), so France's module is run
+    from its file, without its package's `__init__`. The package root loads its entities lazily."""
+    import importlib.util
+
     import holidays
 
-    return holidays.country_holidays("FR")
+    path = Path(holidays.__path__[0]) / "countries" / "france.py"
+    spec = importlib.util.spec_from_file_location("holidays.countries.france", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no holidays calendar at {path}")
+    france = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(france)
+    return france.France()
 
 
 @dataclass(frozen=True)
