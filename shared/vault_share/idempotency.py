@@ -35,6 +35,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
+from vault_share.adapters.aws import client
 from vault_share.adapters.sealer import Sealer
 from vault_share.errors import BadRequest, Conflict, Unprocessable
 from vault_share.guard import secrets
@@ -103,15 +104,15 @@ class Idempotent(Generic[R]):
         self._lock = threading.Lock()
 
     def _sealed(self) -> Callable[..., dict[str, str]]:
-        """The run behind Powertools' idempotency, made for the first request with a key: its
-        persistence layer creates a DynamoDB client from a session of its own (100 ms or more of a
-        cold start, which requests without a key never need)."""
+        """The run behind Powertools' idempotency, made for the first request with a key. Its
+        persistence layer gets the container's DynamoDB client: left to itself, it would make one
+        from a boto3 session of its own (100 ms or more of a cold start)."""
         with self._lock:
             if self._sealed_run is None:
 
                 @idempotent_function(
                     data_keyword_argument="data",
-                    persistence_store=DynamoDBPersistenceLayer(table_name=self._table),
+                    persistence_store=DynamoDBPersistenceLayer(table_name=self._table, boto3_client=client("dynamodb")),
                     config=self._config,
                 )
                 def sealed_run(data: dict[str, Any], request: Any, done: list[dict[str, Any]]) -> dict[str, str]:

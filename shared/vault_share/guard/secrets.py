@@ -62,6 +62,14 @@ class Pepper:
 
     def __call__(self) -> bytes:
         from aws_lambda_powertools.utilities import parameters
+        from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
+        from vault_share.adapters.aws import client
+
+        if "secrets" not in DEFAULT_PROVIDERS:
+            # get_secret's provider, made as get_secret would make it but with the container's client:
+            # its own would come from a boto3 session of its own, which loads botocore's data again
+            # (60-100 ms of a cold start). `parameters.clear_caches()` still clears its cache.
+            DEFAULT_PROVIDERS["secrets"] = parameters.SecretsProvider(boto3_client=client("secretsmanager"))
         value: Any = parameters.get_secret(self._arn, max_age=PEPPER_MAX_AGE_SECONDS)
         return value.encode("utf-8") if isinstance(value, str) else bytes(value)
