@@ -15,6 +15,7 @@ import pytest
 
 from bench import cold, load, report, run, warm
 from bench.invite import DUE, PENDING, ReminderRun
+from devstack import template
 from devstack.client import Answer
 
 # Every function of functions/ has a cold-start figure (a case of bench/cold.py).
@@ -120,7 +121,12 @@ def _rows(items_read_100: int, items_read_10000: int, wrong_code: int, **faults:
     }
     ratio = warm.RatioSamples([20.0, 21.0], [19.0, 20.0], [1.0, 1.1])
     colds = {
-        case.name: cold.ColdResults(case.name, [_sample("handler", 700.0)], [_sample("baseline", 500.0)])
+        case.name: cold.ColdResults(
+            case.name,
+            [_sample("handler", 700.0)],
+            [_sample("baseline", 500.0)],
+            restored=[_sample("restore", 300.0)] if case.snapstart else [],
+        )
         for case in cold.CASES
     }
     stream = {"batch": [8], "read": [10], "expired": [10]}
@@ -134,6 +140,22 @@ def _rows(items_read_100: int, items_read_10000: int, wrong_code: int, **faults:
 def test_every_function_has_a_cold_start_case() -> None:
     assert len(FUNCTIONS) == 6, FUNCTIONS
     assert sorted(case.name for case in cold.CASES) == FUNCTIONS
+
+
+def test_the_restore_path_is_measured_for_every_snapstart_function() -> None:
+    document = template.load()
+    snapstart = {
+        spec.code_uri.name
+        for spec in template.functions(document)
+        if "SnapStart" in document["Resources"][spec.logical_id]["Properties"]
+    }
+    assert snapstart == {"download", "accept"}
+    assert {case.name for case in cold.CASES if case.snapstart} == snapstart
+    figures = {row.name: row.median for row in _rows(20, 20, 1)}
+    for name in snapstart:  # for information: what a restored environment's first request costs here
+        assert figures[f"snapstart.{name}.restore_path_ms"] == 300.0
+        assert figures[f"snapstart.{name}.restore_path_ratio"] == 0.6
+    assert not any(f.startswith("snapstart.vault") for f in figures)
 
 
 def test_every_issued_figure_is_in_results_json_with_its_target(tmp_path: Path) -> None:
