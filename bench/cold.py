@@ -16,11 +16,11 @@ code); every baseline replays exactly those. Before every process of either kind
 put back as it was before the recorded one at the keys it wrote (bench/rewind.py), so each
 process meets the same store: the link not yet used, the quota counters as they were.
 
-Both kinds are `python -P bench/cold_child.py` with the function's own environment (its
-variables from template.yaml, resolved, plus AWS_ENDPOINT_URL to this process's moto server
-and POWERTOOLS_TRACE_DISABLED=true as devstack sets them). The kinds alternate (H B, B H,
-H B, ...) so machine noise hits both alike; one discarded run of each first compiles bytecode
-and fills the file cache.
+Both kinds are `python -P bench/cold_child.py` with the variables Lambda's runtime sets, then the
+embedded AWS as devstack sets it (AWS_ENDPOINT_URL to this process's moto server,
+POWERTOOLS_TRACE_DISABLED=true), then the function's own variables from template.yaml, resolved.
+The kinds alternate (H B, B H, H B, ...) so machine noise hits both alike; one discarded run of
+each first compiles bytecode and fills the file cache.
 
 SnapStart functions (download, accept) also run the restore path (`restore` in
 bench/cold_child.py): the init done first, as the snapshot holds it, then the after-restore hooks and
@@ -123,7 +123,7 @@ CASES = (
 class Sample:
     mode: str
     ms: float  # first statement of the process -> answer back (interpreter boot excluded)
-    import_ms: float  # first statement -> `import app` / `import boto3` done
+    import_ms: float  # first statement -> `import app` / `import boto3` done (restore: the after-restore hooks)
     wall_ms: float  # measured here: process start -> exit (boot and teardown included)
     sent: list[str]
     clients: list[tuple[str, float]]  # (service, ms) for every botocore client the process created
@@ -149,16 +149,16 @@ class ColdResults:
         if self.rewind is not None:  # none yet for the recorded process
             self.rewind.restore()
         if mode in ("handler", "restore"):
-            return {**_handler_job(self.function, self.event), "mode": mode}
+            return _handler_job(mode, self.function, self.event)
         if not self.replayed:
             raise RuntimeError("the baseline replays a handler process's calls: run one first")
         return {"mode": mode, "calls": self.replayed}
 
 
-def _handler_job(function: Function, event: dict[str, Any]) -> dict[str, Any]:
+def _handler_job(mode: str, function: Function, event: dict[str, Any]) -> dict[str, Any]:
     function_dir, layer_dir = layer_dirs(function)
     return {
-        "mode": "handler",
+        "mode": mode,
         "function_dir": str(function_dir),
         "layer_dir": str(layer_dir),
         "function_name": function.spec.logical_id,

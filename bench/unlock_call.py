@@ -1,4 +1,4 @@
-"""The exact UpdateItem that `LinkStore.unlock` sends, for the baselines.
+"""The exact UpdateItem that `LinkStore.unlock` sends, for the warm ratio's raw call.
 
 Rather than copy store.py's expressions (and drift from them), the arguments are
 captured from `LinkStore.unlock` itself, run against a recorder instead of a client.
