@@ -44,7 +44,8 @@ SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or REPO / "build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
 RECIPIENT = "agent.siv@prefecture.example.fr"
 WELCOME = "Bienvenue chez GARAGE AUTO : déposez ici votre justificatif de domicile."
-# Every screen the story photographs, in order: docs/screenshots holds exactly these (make screenshots).
+# Every screen the stories photograph, in order (13: tests/browser/test_account_security.py):
+# docs/screenshots holds exactly these (make screenshots).
 SCREENS = (
     "01-connexion",
     "02-coffre",
@@ -58,6 +59,7 @@ SCREENS = (
     "10-invitation-suivie",
     "11-invite-accueil",
     "12-invite-depot",
+    "13-securite",
 )
 # Polled screens (links, journal, bell) refresh every 5 s: two rounds and some slack.
 REFRESHED_MS = 15_000
