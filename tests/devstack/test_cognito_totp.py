@@ -39,13 +39,8 @@ def pool(moto_server: str) -> Iterator[dict[str, str]]:
         pool_id, client_id = (resolver.ref(lid) for lid in wanted)
         idp = boto3.client("cognito-idp")
         for email in (EMAIL, OTHER):
-            idp.admin_create_user(
-                UserPoolId=pool_id,
-                Username=email,
-                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-                MessageAction="SUPPRESS",
-            )
-            idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
+            idp.sign_up(ClientId=client_id, Username=email, Password=PASSWORD)
+            idp.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
         yield {"pool": pool_id, "client": client_id}
     finally:
         undo()
