@@ -329,6 +329,8 @@ def test_the_owner_shares_invites_and_the_guest_uploads(
     expect(guest.get_by_role("link", name="SIV AB-123-CD")).to_be_visible()
     # Nothing an owner has: no persons, no dossier menu.
     expect(guest.get_by_role("link", name="Personnes")).to_have_count(0)
+    # Their own account's security is theirs to set, as an owner's is.
+    expect(guest.get_by_role("link", name="Sécurité du compte")).to_be_visible()
     check(guest, "11-invite-accueil")
     guest.get_by_role("link", name="SIV AB-123-CD").click()
     expect(guest.locator("table.documents tbody tr")).to_have_count(4)
