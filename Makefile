@@ -101,10 +101,10 @@ test: lint build-check console-test $(CONSOLE_BUILD)
 	bash scripts/ensure-chromium.sh
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
-# The README's screenshots of the console, taken by its browser test (tests/browser/test_console.py).
+# The README's screenshots of the console, taken by its browser tests (tests/browser/test_console.py, test_account_security.py).
 screenshots: $(STAMP) $(CONSOLE_BUILD)
 	bash scripts/ensure-chromium.sh
-	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_console.py -q
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_console.py tests/browser/test_account_security.py -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -8,6 +8,7 @@ import { Link, match, path, usePlace } from './router';
 import { Dossier } from './screens/Dossier';
 import { PersonPage } from './screens/Person';
 import { Persons } from './screens/Persons';
+import { Security } from './screens/Security';
 import { SignIn } from './screens/SignIn';
 import { Vault } from './screens/vault';
 import { Vaults } from './screens/Vaults';
@@ -35,6 +36,7 @@ export function App({ config }: { config: Config }) {
         <div class="who">
           <Bell />
           <span class="email">{identity.email}</span>
+          <Link href={path.security()}>{t.security.title}</Link>
           <button type="button" onClick={signOut}>
             {t.common.signOut}
           </button>
@@ -52,6 +54,7 @@ function Screen() {
   const from = place.query.get('from') ?? undefined;
   let m: Record<string, string> | null;
   if ((m = match('/', place.path))) return <Vaults />;
+  if ((m = match(path.security(), place.path))) return <Security />;
   if ((m = match('/vaults/:vaultId', place.path))) return <Vault key={m.vaultId} vaultId={m.vaultId!} />;
   if ((m = match('/vaults/:vaultId/dossiers/:dossierId', place.path)))
     return <Dossier key={m.dossierId} vaultId={m.vaultId!} dossierId={m.dossierId!} />;

@@ -6,7 +6,16 @@
  * when they near their end; `idToken()` is what the API takes as `Authorization: Bearer`.
  */
 import { Amplify } from '@aws-amplify/core';
-import { confirmSignIn, fetchAuthSession, signIn, signOut } from '@aws-amplify/auth';
+import {
+  confirmSignIn,
+  fetchAuthSession,
+  fetchMFAPreference,
+  setUpTOTP,
+  signIn,
+  signOut,
+  updateMFAPreference,
+  verifyTOTPSetup,
+} from '@aws-amplify/auth';
 import { cognitoUserPoolsTokenProvider } from '@aws-amplify/auth/cognito';
 import type { Config } from './config';
 import { t } from './texts';
@@ -45,12 +54,23 @@ export function configureAuth(config: Config): void {
 
 export type SignInStep = 'done' | 'totp';
 
-export class AuthError extends Error {}
+/** What Cognito refused, in French; `wrongCode` when it was the authenticator's code (shown beside its field). */
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    readonly wrongCode = false,
+  ) {
+    super(message);
+  }
+}
+
+// Cognito's VerifySoftwareToken refuses a wrong code with EnableSoftwareTokenMFAException.
+const WRONG_CODE = new Set(['CodeMismatchException', 'EnableSoftwareTokenMFAException']);
 
 function authMessage(error: unknown): string {
   const name = error instanceof Error ? error.name : '';
   if (name === 'NotAuthorizedException' || name === 'UserNotFoundException') return t.auth.wrongPassword;
-  if (name === 'CodeMismatchException') return t.auth.wrongTotp;
+  if (WRONG_CODE.has(name)) return t.auth.wrongTotp;
   if (name === 'TooManyRequestsException' || name === 'LimitExceededException') return t.auth.tooMany;
   if (name === 'UserAlreadyAuthenticatedException') return t.auth.already;
   if (name === 'NetworkError' || error instanceof TypeError) return t.auth.unreachable;
@@ -63,22 +83,58 @@ function step(result: Awaited<ReturnType<typeof signIn>>): SignInStep {
   throw new AuthError(t.auth.unsupportedStep);
 }
 
-export async function signInWithPassword(email: string, password: string): Promise<SignInStep> {
+/** `call()`'s result; what Cognito refused, as an AuthError in French. */
+async function inFrench<T>(call: () => Promise<T>): Promise<T> {
   try {
-    return step(await signIn({ username: email.trim(), password, options: { authFlowType: authFlow } }));
+    return await call();
   } catch (error) {
     if (error instanceof AuthError) throw error;
-    throw new AuthError(authMessage(error));
+    throw new AuthError(authMessage(error), error instanceof Error && WRONG_CODE.has(error.name));
   }
 }
 
-export async function confirmTotp(code: string): Promise<SignInStep> {
-  try {
-    return step(await confirmSignIn({ challengeResponse: code }));
-  } catch (error) {
-    if (error instanceof AuthError) throw error;
-    throw new AuthError(authMessage(error));
-  }
+export function signInWithPassword(email: string, password: string): Promise<SignInStep> {
+  return inFrench(async () =>
+    step(await signIn({ username: email.trim(), password, options: { authFlowType: authFlow } })),
+  );
+}
+
+export function confirmTotp(code: string): Promise<SignInStep> {
+  return inFrench(async () => step(await confirmSignIn({ challengeResponse: code })));
+}
+
+/** Whether the signed-in account's sign-in asks for its authenticator app's code. */
+export function totpEnabled(): Promise<boolean> {
+  return inFrench(async () => {
+    const { enabled, preferred } = await fetchMFAPreference();
+    return preferred === 'TOTP' || (enabled ?? []).includes('TOTP');
+  });
+}
+
+export interface TotpSetup {
+  secret: string;
+  /** The otpauth:// URI the QR code holds. */
+  uri: string;
+}
+
+/** A new shared secret for the account's authenticator app; it counts once a code is verified. */
+export function startTotpSetup(app: string, account: string): Promise<TotpSetup> {
+  return inFrench(async () => {
+    const details = await setUpTOTP();
+    return { secret: details.sharedSecret, uri: details.getSetupUri(app, account).toString() };
+  });
+}
+
+/** The app's first code proves it holds the secret; then every sign-in asks for a code. */
+export function finishTotpSetup(code: string): Promise<void> {
+  return inFrench(async () => {
+    await verifyTOTPSetup({ code });
+    await updateMFAPreference({ totp: 'PREFERRED' });
+  });
+}
+
+export function disableTotp(): Promise<void> {
+  return inFrench(() => updateMFAPreference({ totp: 'DISABLED' }));
 }
 
 export interface Identity {

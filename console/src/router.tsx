@@ -1,6 +1,6 @@
 /**
  * Paths under the build's base (/app/): deep links are answered by the app (the local stack and
- * CloudFront serve index.html for them). A dozen lines instead of a router package: four routes.
+ * CloudFront serve index.html for them). A dozen lines instead of a router package: six routes.
  */
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -67,6 +67,7 @@ export function Link(props: { href: string; children: ComponentChildren } & JSX.
 
 export const path = {
   vaults: () => '/',
+  security: () => '/account/security',
   vault: (vaultId: string) => `/vaults/${encodeURIComponent(vaultId)}`,
   dossier: (vaultId: string, dossierId: string) =>
     `/vaults/${encodeURIComponent(vaultId)}/dossiers/${encodeURIComponent(dossierId)}`,

@@ -44,7 +44,8 @@ SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or REPO / "build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
 RECIPIENT = "agent.siv@prefecture.example.fr"
 WELCOME = "Bienvenue chez GARAGE AUTO : déposez ici votre justificatif de domicile."
-# Every screen the story photographs, in order: docs/screenshots holds exactly these (make screenshots).
+# Every screen the stories photograph, in order (13: tests/browser/test_account_security.py):
+# docs/screenshots holds exactly these (make screenshots).
 SCREENS = (
     "01-connexion",
     "02-coffre",
@@ -58,6 +59,7 @@ SCREENS = (
     "10-invitation-suivie",
     "11-invite-accueil",
     "12-invite-depot",
+    "13-securite",
 )
 # Polled screens (links, journal, bell) refresh every 5 s: two rounds and some slack.
 REFRESHED_MS = 15_000
@@ -327,6 +329,8 @@ def test_the_owner_shares_invites_and_the_guest_uploads(
     expect(guest.get_by_role("link", name="SIV AB-123-CD")).to_be_visible()
     # Nothing an owner has: no persons, no dossier menu.
     expect(guest.get_by_role("link", name="Personnes")).to_have_count(0)
+    # Their own account's security is theirs to set, as an owner's is.
+    expect(guest.get_by_role("link", name="Sécurité du compte")).to_be_visible()
     check(guest, "11-invite-accueil")
     guest.get_by_role("link", name="SIV AB-123-CD").click()
     expect(guest.locator("table.documents tbody tr")).to_have_count(4)

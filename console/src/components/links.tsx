@@ -5,7 +5,7 @@ import { when } from '../format';
 import { codeProblem, generateCode } from '../rules/code';
 import { useAction, useSession } from '../session';
 import { t } from '../texts';
-import { Dialog, ErrorMessage, Field, Status } from './ui';
+import { CopyField, Dialog, ErrorMessage, Field, Status } from './ui';
 
 export function LinkDialog(props: {
   open: boolean;
@@ -22,7 +22,6 @@ export function LinkDialog(props: {
   const [hours, setHours] = useState(168);
   const [touched, setTouched] = useState(false);
   const [created, setCreated] = useState<Schemas['LinkCreated']>();
-  const [copied, setCopied] = useState(false);
   const action = useAction();
   // One key per dialog opening: a retried submit (double click, lost answer) gives the same link.
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
@@ -36,7 +35,6 @@ export function LinkDialog(props: {
     setMessage('');
     setTouched(false);
     setCreated(undefined);
-    setCopied(false);
     action.setError(undefined);
     setIdempotencyKey(crypto.randomUUID());
     props.onClose();
@@ -69,12 +67,6 @@ export function LinkDialog(props: {
     }
   };
 
-  const copy = async () => {
-    if (!created) return;
-    await navigator.clipboard.writeText(created.url);
-    setCopied(true);
-  };
-
   return (
     <Dialog title={t.link.title} open={props.open} onClose={close}>
       {props.documents.length === 0 && !created ? (
@@ -87,20 +79,7 @@ export function LinkDialog(props: {
       ) : created ? (
         <div class="created">
           <p role="status">{t.link.created}</p>
-          <div class="field">
-            <label for="link-url">{t.link.url}</label>
-            <div class="row">
-              <input
-                id="link-url"
-                readOnly
-                value={created.url}
-                onFocus={(e) => (e.target as HTMLInputElement).select()}
-              />
-              <button type="button" onClick={copy}>
-                {copied ? t.link.copied : t.link.copy}
-              </button>
-            </div>
-          </div>
+          <CopyField label={t.link.url} value={created.url} copyLabel={t.link.copy} copiedLabel={t.link.copied} />
           <p class="code-once">
             {t.link.codeIs}{' '}
             <strong class="code" data-testid="link-code">

@@ -1,4 +1,4 @@
-/** Small accessible building blocks: an error box, a labelled field, a dialog, a menu. */
+/** Small accessible building blocks: an error box, a labelled field, a copyable value, a dialog, a menu. */
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../api/client';
@@ -43,6 +43,34 @@ export function Field({ label, hint, problem, multiline, ...input }: InputProps)
           {problem}
         </small>
       )}
+    </div>
+  );
+}
+
+/** A read-only value and a button that copies it (`copy`: what is copied, when not what is shown). */
+export function CopyField(props: {
+  label: string;
+  value: string;
+  copy?: string;
+  copyLabel: string;
+  copiedLabel: string;
+}) {
+  const id = useId();
+  const [copied, setCopied] = useState(false);
+  useEffect(() => setCopied(false), [props.value]);
+  const copy = async () => {
+    await navigator.clipboard.writeText(props.copy ?? props.value);
+    setCopied(true);
+  };
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <div class="row">
+        <input id={id} readOnly value={props.value} onFocus={(e) => (e.target as HTMLInputElement).select()} />
+        <button type="button" onClick={copy}>
+          {copied ? props.copiedLabel : props.copyLabel}
+        </button>
+      </div>
     </div>
   );
 }

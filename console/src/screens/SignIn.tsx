@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { AuthError, confirmTotp, signInWithPassword, type SignInStep } from '../auth';
 import { ErrorMessage, Field } from '../components/ui';
+import { totpCode } from '../rules/totp';
 import { t } from '../texts';
 
 /** The vault account's e-mail and password; then the authenticator's code when the account has MFA. */
@@ -17,7 +18,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
     setBusy(true);
     setProblem(undefined);
     try {
-      const next = step === 'totp' ? await confirmTotp(totp.trim()) : await signInWithPassword(email, password);
+      const next = step === 'totp' ? await confirmTotp(totpCode(totp).code) : await signInWithPassword(email, password);
       if (next === 'done') onSignedIn();
       else setStep(next);
     } catch (error) {
