@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
-from unittest import mock
 
 from moto.cognitoidp import models
 from moto.cognitoidp.models import cognitoidp_backends
@@ -139,15 +138,24 @@ def _respond_to_auth_challenge(original: Callable[[CognitoIdpResponse], ActionRe
     return respond
 
 
+def _environment(name: str, value: str) -> Undo:
+    previous = os.environ.get(name)
+    os.environ[name] = value
+
+    def undo() -> None:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+    return undo
+
+
 def missing_operations() -> Undo:
     """The operations above, answered by moto's server until the returned undo runs."""
-    totp_checked = mock.patch.dict(os.environ, {"MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true"})
-    totp_checked.start()
-    code_checker = mock.patch.object(models, "cognito_totp", _code_checker(models.cognito_totp))
-    code_checker.start()
     undos = [
-        totp_checked.stop,
-        code_checker.stop,
+        _environment("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true"),
+        patch(models, "cognito_totp", _code_checker(models.cognito_totp)),
         patch(CognitoIdpResponse, "get_tokens_from_refresh_token", _get_tokens_from_refresh_token),
         patch(CognitoIdpResponse, "revoke_token", _revoke_token),
         patch(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -27,7 +28,7 @@ from moto.dynamodb.responses import DynamoHandler
 Undo = Callable[[], None]
 
 
-def patch(owner: type, name: str, value: Any) -> Undo:
+def patch(owner: type | ModuleType, name: str, value: Any) -> Undo:
     had = name in owner.__dict__
     previous = owner.__dict__.get(name)
     setattr(owner, name, value)
