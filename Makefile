@@ -17,7 +17,7 @@ LAYER_LOCK := shared/requirements.txt
 UPGRADE ?=
 
 .PHONY: run test lint fmt unit bench lock lock-tools openapi clean console console-test screenshots \
-	sam-build sam-translate build-check
+	sam-build sam-translate build-check chromium
 
 # Tools whose pins clash with the project's (and each other's) get an environment each,
 # .venv-<tool> from requirements-<tool>.txt (hashes; the lock is complete, so --no-deps, then
@@ -97,9 +97,15 @@ build-check: sam-build .venv-checkov/.installed-stamp
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region $(SAM_REGION)
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
-test: lint build-check console-test $(CONSOLE_BUILD)
+# The checks before pytest are independent (each its own environment, installs included): make runs
+# them side by side, each one's output kept together. Then pytest on every core (pytest-xdist): a
+# module's tests, its moto and its local stacks stay on one worker (--dist loadfile).
+test:
+	$(MAKE) --no-print-directory -j 4 --output-sync=target lint build-check console-test console chromium
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto --dist loadfile
+
+chromium:
 	bash scripts/ensure-chromium.sh
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
 # The README's screenshots of the console, taken by its browser tests (tests/browser/test_console.py, test_account_security.py).
 screenshots: $(STAMP) $(CONSOLE_BUILD)

@@ -6,8 +6,10 @@ mapping and schedule from this file: there is no second definition.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,9 @@ class Tag:
         return f"!{self.name} {self.value!r}"
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (its wheels do): the pure-Python one takes a third of a
+# second for this template, and the tests and the local stack read it often.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
@@ -48,6 +52,14 @@ _Loader.add_multi_constructor("!", _tag_constructor)
 
 
 def load(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as a document of plain dicts and lists, the caller's own to change (a copy of
+    the one parse made of this version of the file)."""
+    status = path.stat()
+    return copy.deepcopy(_parse(path, status.st_mtime_ns, status.st_size))
+
+
+@cache
+def _parse(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
         document: dict[str, Any] = yaml.load(fh, Loader=_Loader)  # noqa: S506 (SafeLoader subclass)
     return document
