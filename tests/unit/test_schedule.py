@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from vault_share.invitations import public_holidays
 from vault_share.invitations.schedule import (
     PARIS,
     Cadence,
@@ -20,6 +21,9 @@ from vault_share.invitations.schedule import (
 from vault_share.settings import Settings, get_settings
 
 from devstack import template
+from scripts import public_holidays as scripts_public_holidays
+
+REPO = template.ROOT
 
 
 def paris(text: str) -> datetime:
@@ -261,11 +265,21 @@ def test_a_manual_relaunch_waits_an_hour_after_the_last_send(elapsed: timedelta,
     assert manual_relaunch_allowed(last, last + elapsed) is expected
 
 
-def test_the_holiday_calendar_is_loaded_on_first_use_only() -> None:
-    """Importing the module (as the invite handler does) costs no holiday calendar: ~150 ms of
-    a cold start that only quiet-hour questions should pay."""
-    probe = "import sys, vault_share.invitations.schedule as s; print('holidays' in sys.modules)"
+def test_the_holiday_table_is_what_the_holidays_package_says() -> None:
+    """The table the schedule reads is the package's calendar, 2000 to 2100 (`make holidays`)."""
+    assert public_holidays.FIRST_YEAR <= 2026 <= public_holidays.LAST_YEAR - 50
+    written = (REPO / "shared" / "vault_share" / "invitations" / "public_holidays.py").read_text(encoding="utf-8")
+    assert written == scripts_public_holidays.render(), "public_holidays.py is stale: run `make holidays`"
+
+
+def test_the_holidays_package_is_imported_only_for_a_year_outside_the_table() -> None:
+    """An invitation's cold start asks about days of this year or the next: the table answers, and
+    the package (about 100 ms of calendars) is never imported. A year before it asks the package."""
+    probe = (
+        "import sys, datetime as d, vault_share.invitations.schedule as s\n"
+        "print(s.working_day(d.date(2026, 5, 1)), s.working_day(d.date(2026, 5, 4)), 'holidays' in sys.modules)\n"
+        "print(s.working_day(d.date(1999, 7, 14)), s.working_day(d.date(1999, 7, 15)), 'holidays' in sys.modules)"
+    )
     env = {**os.environ, "PYTHONPATH": "shared"}
-    before = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
-    assert before.stdout.strip() == "False"
-    assert not working_day(datetime(2026, 5, 1).date())  # and here it is loaded
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split("\n")[:2] == ["False True False", "False True True"]

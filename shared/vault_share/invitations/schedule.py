@@ -6,8 +6,9 @@
   expired (`ttl` after its creation).
 - Quiet hours: a scheduled reminder is never sent between 21:00 and 08:00 Europe/Paris, on a
   Sunday or on a public holiday of metropolitan France (the `holidays` package, no subdivision:
-  Alsace-Moselle's and overseas days are not national). A reminder due then is deferred to 08:00
-  of the next day on which sending is allowed.
+  Alsace-Moselle's and overseas days are not national; read from the table written from it,
+  `public_holidays`, for the years it holds). A reminder due then is deferred to 08:00 of the next
+  day on which sending is allowed.
 
 The scheduled run checks `allowed(now)` itself: a reminder due at 20:30 and read by a run at
 21:15 goes out at `next_allowed(now)`, not at once. A manual relaunch ignores quiet hours but
@@ -16,6 +17,7 @@ waits an hour after the last send.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from vault_share.invitations import public_holidays
 from vault_share.settings import Settings
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -32,11 +35,10 @@ MANUAL_RELAUNCH_GAP = timedelta(hours=1)
 
 
 @cache
-def _public_holidays() -> Any:
-    """France's calendar, years filled in as they are asked. Loaded on first use (a route that never
-    asks about quiet hours does not pay it), and alone: `holidays.countries` imports every one of
-    its 250-odd countries (about 150 ms of an invitation's cold start), so France's module is run
-    from its file, without its package's `__init__`. The package root loads its entities lazily."""
+def _france_class() -> Any:
+    """France's calendar class, loaded alone: `holidays.countries` imports every one of its 250-odd
+    countries (about 150 ms), so France's module is run from its file, without its package's
+    `__init__`. The package root loads its entities lazily."""
     import importlib.util
 
     import holidays
@@ -45,9 +47,29 @@ def _public_holidays() -> Any:
     spec = importlib.util.spec_from_file_location("holidays.countries.france", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"no holidays calendar at {path}")
-    france = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(france)
-    return france.France()
+    france_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(france_module)
+    return france_module.France
+
+
+def france(years: Iterable[int] = ()) -> Any:
+    """France's public holidays as the `holidays` package gives them (a dict-like of dates, filled in
+    for the years asked, and for any other year when it is asked about)."""
+    return _france_class()(years=years)
+
+
+@cache
+def _calendar() -> Any:
+    return france()
+
+
+def public_holiday(day: date) -> bool:
+    """From the table written from the package (no import of it) for the years it holds; from the
+    package, loaded on first use, for any other."""
+    days = public_holidays.DAYS.get(day.year)
+    if days is None:
+        return day in _calendar()
+    return f"{day:%m-%d}" in days
 
 
 @dataclass(frozen=True)
@@ -77,7 +99,7 @@ class Cadence:
 
 def working_day(day: date) -> bool:
     """Neither a Sunday nor a French public holiday."""
-    return day.weekday() != 6 and day not in _public_holidays()
+    return day.weekday() != 6 and not public_holiday(day)
 
 
 def allowed(moment: datetime) -> bool:
