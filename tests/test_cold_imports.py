@@ -88,3 +88,40 @@ def test_a_cold_container_loads_only_what_its_requests_share(function: str) -> N
     loaded = {name for name in HEAVY if any(m == name or m.startswith(f"{name}.") for m in outcome["loaded"])}
     assert loaded == allowed
     assert outcome["clients"] == clients
+
+
+MODELS_PROBE = r"""
+import json, sys
+sys.path[:0] = [sys.argv[1]]
+import botocore.session
+made = []
+create_client = botocore.session.Session.create_client
+def counted(self, service_name, *args, **kwargs):
+    made.append(service_name)
+    return create_client(self, service_name, *args, **kwargs)
+botocore.session.Session.create_client = counted
+from vault_share import storage
+from vault_share.journal.models import JournalEntryItem
+from vault_share.vault.models import DocumentItem, DossierItem, MemberItem
+clients = {id(model._get_connection().connection.client) for model in (MemberItem, DossierItem, DocumentItem, JournalEntryItem)}
+clients.add(id(storage._connection().client))
+print(json.dumps({"made": made, "distinct": len(clients)}))
+"""
+
+
+def test_the_models_of_a_request_share_one_dynamodb_client() -> None:
+    """Opening a dossier reads three models; each PynamoDB connection used to make its own client
+    (10-15 ms each after the first). They are one client now, made once."""
+    spec = SPECS["VaultFunction"]
+    done = subprocess.run(
+        [sys.executable, "-c", MODELS_PROBE, str(REPO / "shared")],
+        env=function_environment(spec),
+        cwd=spec.code_uri,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome == {"made": ["dynamodb"], "distinct": 1}
