@@ -25,6 +25,9 @@ each first compiles bytecode and fills the file cache.
 SnapStart functions (download, accept) also run the restore path (`restore` in
 bench/cold_child.py): the init done first, as the snapshot holds it, then the after-restore hooks and
 the request, timed. What Lambda spends restoring the snapshot itself cannot be measured here.
+
+A few handler processes run last without bytecode (none found, none kept), as Lambda would run a
+layer shipped without it: `without_bytecode_ratio` is their time over the handler's with it.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ from devstack.poller import lambda_record
 from devstack.stack import aws_environment
 
 CHILD = Path(__file__).with_name("cold_child.py")
+# Handler processes that find no bytecode, per case: what a layer without it costs every cold start
+# on Lambda (slow, about 4 s each here, and only for information: few).
+UNBYTECODED_RUNS = 2
 
 Request = tuple[Function, dict[str, Any]]
 
@@ -137,6 +143,7 @@ class ColdResults:
     baseline: list[Sample] = field(default_factory=list)
     replayed: list[list[Any]] = field(default_factory=list)  # the calls every baseline makes
     restored: list[Sample] = field(default_factory=list)  # SnapStart: after-restore hooks + the request
+    unbytecoded: list[Sample] = field(default_factory=list)  # handler processes finding no bytecode
     function: Function | None = None
     event: dict[str, Any] = field(default_factory=dict)
     status: int = 200
@@ -167,12 +174,18 @@ def _handler_job(mode: str, function: Function, event: dict[str, Any]) -> dict[s
     }
 
 
-def child_env(world: World, colds: ColdResults, job: dict[str, Any], scratch: str) -> dict[str, str]:
-    """What Lambda's runtime sets, then the embedded AWS as devstack sets it, then the function's own variables."""
+def child_env(
+    world: World, colds: ColdResults, job: dict[str, Any], scratch: str, bytecode: bool = True
+) -> dict[str, str]:
+    """What Lambda's runtime sets, then the embedded AWS as devstack sets it, then the function's own
+    variables. Without `bytecode`, the process finds none and keeps none, as on Lambda with a layer
+    shipped without it (/opt is read-only): it compiles every module it imports."""
     if colds.function is None:
         raise RuntimeError("a case's request is made first (run)")
     spec = colds.function.spec
+    unbytecoded = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": os.path.join(scratch, "no-bytecode")}
     return {
+        **({} if bytecode else unbytecoded),
         **lambda_variables(spec, REGION),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": scratch,
@@ -191,8 +204,8 @@ def spawn(env: dict[str, str], scratch: str, flags: tuple[str, ...] = ()) -> sub
     )
 
 
-def run_one(world: World, results: ColdResults, mode: str, scratch: str) -> Sample:
-    env = child_env(world, results, results.job(world, mode), scratch)  # made before the clock starts
+def run_one(world: World, results: ColdResults, mode: str, scratch: str, bytecode: bool = True) -> Sample:
+    env = child_env(world, results, results.job(world, mode), scratch, bytecode)  # made before the clock starts
     started = time.perf_counter()
     done = spawn(env, scratch)
     wall_ms = (time.perf_counter() - started) * 1000
@@ -228,6 +241,9 @@ def run(world: World, runs: int, case: Case) -> ColdResults:
                 (results.handler if mode == "handler" else results.baseline).append(sample)
         if case.snapstart:
             results.restored = [run_one(world, results, "restore", scratch) for _ in range(runs)]
+        results.unbytecoded = [
+            run_one(world, results, "handler", scratch, bytecode=False) for _ in range(UNBYTECODED_RUNS)
+        ]
     differ = [s.calls for s in results.handler if _operations(s.calls) != _operations(results.replayed)]
     if differ:
         raise RuntimeError(f"cold {case.name}: a handler process made other calls than the replayed ones: {differ[0]}")

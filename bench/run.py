@@ -40,6 +40,19 @@ def _cold_rows(colds: cold.ColdResults) -> list[Row]:
         report.stats(f"cold_start.{name}.wall_ms", [s.wall_ms for s in handler]),
         report.stats(f"cold_start.{base}.wall_ms", [s.wall_ms for s in baseline]),
         *_restore_rows(colds),
+        *_unbytecoded_rows(colds),
+    ]
+
+
+def _unbytecoded_rows(colds: cold.ColdResults) -> list[Row]:
+    """What the function's cold start would be on Lambda with a layer shipped without bytecode."""
+    if not colds.unbytecoded:
+        return []
+    name, unbytecoded = colds.case, [s.ms for s in colds.unbytecoded]
+    with_bytecode = statistics.median(s.ms for s in colds.handler)
+    return [
+        report.stats(f"cold_start.{name}.without_bytecode_ms", unbytecoded),
+        report.ratio(f"cold_start.{name}.without_bytecode_ratio", unbytecoded, [with_bytecode] * len(unbytecoded)),
     ]
 
 

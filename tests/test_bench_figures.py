@@ -126,6 +126,7 @@ def _rows(items_read_100: int, items_read_10000: int, wrong_code: int, **faults:
             [_sample("handler", 700.0)],
             [_sample("baseline", 500.0)],
             restored=[_sample("restore", 300.0)] if case.snapstart else [],
+            unbytecoded=[_sample("handler", 2600.0), _sample("handler", 3000.0)],
         )
         for case in cold.CASES
     }
@@ -156,6 +157,14 @@ def test_the_restore_path_is_measured_for_every_snapstart_function() -> None:
         assert figures[f"snapstart.{name}.restore_path_ms"] == 300.0
         assert figures[f"snapstart.{name}.restore_path_ratio"] == 0.6
     assert not any(f.startswith("snapstart.vault") for f in figures)
+
+
+def test_every_function_reports_its_cold_start_without_bytecode() -> None:
+    """For information: the cold start a layer shipped without bytecode would cost on Lambda."""
+    figures = {row.name: row.median for row in _rows(20, 20, 1)}
+    for name in FUNCTIONS:
+        assert figures[f"cold_start.{name}.without_bytecode_ms"] == 2800.0
+        assert figures[f"cold_start.{name}.without_bytecode_ratio"] == 4.0
 
 
 def test_every_issued_figure_is_in_results_json_with_its_target(tmp_path: Path) -> None:

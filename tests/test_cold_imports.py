@@ -103,7 +103,8 @@ botocore.session.Session.create_client = counted
 from vault_share import storage
 from vault_share.journal.models import JournalEntryItem
 from vault_share.vault.models import DocumentItem, DossierItem, MemberItem
-clients = {id(model._get_connection().connection.client) for model in (MemberItem, DossierItem, DocumentItem, JournalEntryItem)}
+models = (MemberItem, DossierItem, DocumentItem, JournalEntryItem)
+clients = {id(model._get_connection().connection.client) for model in models}
 clients.add(id(storage._connection().client))
 print(json.dumps({"made": made, "distinct": len(clients)}))
 """

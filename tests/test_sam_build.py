@@ -10,13 +10,17 @@ stale .aws-sam/build. They read the built template and folders:
   manylinux aarch64, or pure Python;
 - every shared object is a 64-bit little-endian ELF for AArch64 (e_machine 0xB7, read from the
   header), and every extension module is named for cpython-313-aarch64 or abi3;
-- vault_share is the repository's, without bytecode (nothing compiled by this machine's Python);
+- vault_share is the repository's sources;
+- the bytecode is CPython 3.13's, unchecked hash-based (PEP 552), one .pyc for every module, when
+  a CPython 3.13 was found to compile it (`make -C shared python313`); else there is none at all:
+  never bytecode of this machine's Python;
 - each function is its app.py alone, and a function with the layer fits Lambda's 250 MB.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import struct
 import subprocess
 import time
@@ -104,8 +108,30 @@ def _metadata(dist_info: Path, field: str) -> list[str]:
     return [line.split(":", 1)[1].strip() for line in lines if line.startswith(f"{field}:")]
 
 
-def layer_problems(python: Path, locked: dict[str, str], dev_only: set[str]) -> list[str]:
-    """Everything in a built /opt/python that Lambda's python3.13 on arm64 would not run as locked."""
+# CPython 3.13's bytecode (importlib.util.MAGIC_NUMBER of every 3.13 release) and PEP 552's flags of
+# an unchecked hash-based .pyc: the source is never read to validate it.
+MAGIC_313 = (3571).to_bytes(2, "little") + b"\r\n"
+UNCHECKED_HASH = 1
+
+
+def bytecode_problem(pyc: Path) -> str | None:
+    """None for an unchecked hash-based .pyc of CPython 3.13 beside its source; else what it is."""
+    source = pyc.parent.parent / (pyc.name.split(".", 1)[0] + ".py")
+    if pyc.parent.name != "__pycache__" or not pyc.name.endswith(".cpython-313.pyc"):
+        return "bytecode not for CPython 3.13 (compiled by the build machine's Python?)"
+    if not source.is_file():
+        return "bytecode without its source"
+    header = pyc.read_bytes()[:8]
+    if header[:4] != MAGIC_313:
+        return f"bytecode with magic {header[:4]!r}, not CPython 3.13's"
+    if int.from_bytes(header[4:8], "little") != UNCHECKED_HASH:
+        return "bytecode checked against its source's mtime or hash (Lambda's files carry no dependable mtime)"
+    return None
+
+
+def layer_problems(python: Path, locked: dict[str, str], dev_only: set[str], bytecode: bool) -> list[str]:
+    """Everything in a built /opt/python that Lambda's python3.13 on arm64 would not run as locked;
+    with `bytecode`, a module without CPython 3.13's bytecode too."""
     problems: list[str] = []
     installed: dict[str, str] = {}
     for dist_info in sorted(python.glob("*.dist-info")):
@@ -128,8 +154,11 @@ def layer_problems(python: Path, locked: dict[str, str], dev_only: set[str]) -> 
         if not path.is_file():
             continue
         where = path.relative_to(python)
-        if path.suffix == ".pyc":
-            problems.append(f"{where}: bytecode (compiled by the build machine's Python)")
+        if path.suffix == ".pyc" and (problem := bytecode_problem(path)):
+            problems.append(f"{where}: {problem}")
+        compiled = path.parent / "__pycache__" / f"{path.stem}.cpython-313.pyc"
+        if bytecode and path.suffix == ".py" and not compiled.is_file():
+            problems.append(f"{where}: no bytecode")
         if re.search(r"\.so(\.\d+)*$", path.name) and (machine := elf_machine(path)):
             problems.append(f"{where}: {machine}")
         extension = EXTENSION.search(path.name)
@@ -143,21 +172,54 @@ def _locked() -> tuple[dict[str, str], set[str]]:
     return layer, set(pins(DEV_LOCK)) - set(layer)
 
 
+def python313() -> str:
+    """The CPython 3.13 shared/Makefile compiles the layer with ('' when it found none)."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-s", "-C", "shared", "python313"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
 def test_the_layer_holds_the_lock_for_python313_on_arm64(built: dict[str, object]) -> None:
     python = _layer_python(built)
     assert python.is_dir(), f"no {python}"
     locked, dev_only = _locked()
     assert {"pytest", "moto", "hypothesis", "ruff", "playwright"} <= dev_only, "the dev set is read wrong"
-    assert layer_problems(python, locked, dev_only) == []
+    assert layer_problems(python, locked, dev_only, bytecode=bool(python313())) == []
     shared_objects = [p for p in python.rglob("*") if re.search(r"\.so(\.\d+)*$", p.name)]
     # pydantic-core, cryptography, cffi, Pillow, fontTools: compiled, so checked above.
     assert len(shared_objects) > 10, shared_objects
 
 
+def test_lambda_s_python_runs_the_layer_s_bytecode_and_never_its_sources(
+    built: dict[str, object], tmp_path: Path
+) -> None:
+    """On Lambda, /opt is read-only: a module without valid bytecode is compiled at every cold start
+    (about four times the cold start, bench/README.md). CPython 3.13 imports the layer's modules
+    here with every source replaced by a line that would stop it: only the bytecode runs."""
+    interpreter = python313()
+    if not interpreter:
+        pytest.skip("no CPython 3.13 here (shared/Makefile): the layer was built without bytecode")
+    layer = tmp_path / "python"
+    shutil.copytree(_layer_python(built) / "vault_share", layer / "vault_share")
+    for source in layer.rglob("*.py"):
+        source.write_text("raise SystemExit('a source was compiled')\n", encoding="utf-8")
+    probe = "import sys; sys.path.insert(0, sys.argv[1]); from vault_share.invitations import public_holidays as h"
+    probe += "; print(h.LAST_YEAR)"
+    done = subprocess.run(
+        [interpreter, "-I", "-B", "-c", probe, str(layer)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "2100", "")
+
+
 def test_the_layer_carries_vault_share_as_in_the_repository(built: dict[str, object]) -> None:
     shipped = _layer_python(built) / "vault_share"
     sources = {p.relative_to(PACKAGE): p.read_bytes() for p in PACKAGE.rglob("*.py")}
-    copied = {p.relative_to(shipped): p.read_bytes() for p in shipped.rglob("*") if p.is_file()}
+    copied = {p.relative_to(shipped): p.read_bytes() for p in shipped.rglob("*") if p.is_file() and p.suffix != ".pyc"}
     assert sources, PACKAGE
     assert copied == sources
 
@@ -190,7 +252,8 @@ def _dist(python: Path, name: str, version: str, tag: str) -> None:
 
 def test_the_layer_check_sees_what_lambda_would_not_run(tmp_path: Path) -> None:
     """Guards the guard: a dev package, a wheel for x86_64 or another CPython, an x86_64 or 32-bit
-    shared object, bytecode, a missing or other version of a pin are each reported."""
+    shared object, bytecode of another Python, checked or without its source, a module without
+    bytecode, a missing or other version of a pin are each reported."""
     python = tmp_path / "python"
     _dist(python, "pydantic_core", "2.50.5", "cp313-cp313-manylinux_2_17_aarch64")
     _dist(python, "cryptography", "50.0.2", "cp311-abi3-manylinux_2_28_x86_64")
@@ -203,8 +266,14 @@ def test_the_layer_check_sees_what_lambda_would_not_run(tmp_path: Path) -> None:
     (python / "arm32.so.1").write_bytes(_elf(EM_AARCH64, elf_class=1))
     (python / "old.cpython-311-aarch64-linux-gnu.so").write_bytes(_elf(EM_AARCH64))
     (python / "cached.pyc").write_bytes(b"")
+    (python / "__pycache__").mkdir()
+    (python / "module.py").write_text("")
+    (python / "__pycache__" / "module.cpython-311.pyc").write_bytes(b"")
+    (python / "__pycache__" / "module.cpython-313.pyc").write_bytes(MAGIC_313 + (3).to_bytes(4, "little"))
+    (python / "__pycache__" / "gone.cpython-313.pyc").write_bytes(MAGIC_313 + (1).to_bytes(4, "little"))
+    (python / "uncompiled.py").write_text("")
     locked = {"pydantic-core": "2.50.5", "cryptography": "50.0.2", "wrapt": "2.5.2", "six": "1.17.0", "idna": "3.2"}
-    problems = layer_problems(python, locked, dev_only={"pytest"})
+    problems = layer_problems(python, locked, dev_only={"pytest"}, bytecode=True)
     assert problems == [
         "cryptography-50.0.2.dist-info: wheel tags ['cp311-abi3-manylinux_2_28_x86_64']"
         ": not for cp313 manylinux aarch64",
@@ -212,8 +281,13 @@ def test_the_layer_check_sees_what_lambda_would_not_run(tmp_path: Path) -> None:
         "pytest 9.0.0: a dev package in the layer",
         "idna: locked for the layer but not in it",
         "six: 1.16.0 in the layer, 1.17.0 in the lock",
+        "__pycache__/gone.cpython-313.pyc: bytecode without its source",
+        "__pycache__/module.cpython-311.pyc: bytecode not for CPython 3.13 (compiled by the build machine's Python?)",
+        "__pycache__/module.cpython-313.pyc: bytecode checked against its source's mtime or hash"
+        " (Lambda's files carry no dependable mtime)",
         "amd64.abi3.so: e_machine 0x3e, not AArch64 (0xb7)",
         "arm32.so.1: ELF class 1, data 1 (not 64-bit little-endian)",
-        "cached.pyc: bytecode (compiled by the build machine's Python)",
+        "cached.pyc: bytecode not for CPython 3.13 (compiled by the build machine's Python?)",
         "old.cpython-311-aarch64-linux-gnu.so: an extension module for cpython-311-aarch64-linux-gnu",
+        "uncompiled.py: no bytecode",
     ]
