@@ -47,14 +47,14 @@ class Aws:
 @pytest.fixture(scope="module")
 def aws() -> Iterator[Aws]:
     """moto's in-process mock with every resource of template.yaml; reset after the module."""
-    from aws_lambda_powertools.utilities import parameters
     from vault_share import clock
     from vault_share.adapters import aws as clients
+    from vault_share.guard.secrets import forget_peppers
     from vault_share.settings import get_settings
 
     # Each module's moto makes a new pepper under the same secret name: a value cached by an earlier
     # module would be served until its max_age ran out, and then change in the middle of a test.
-    parameters.clear_caches()
+    forget_peppers()
     with mock_aws():
         resolver = provision(
             STACK,

@@ -241,14 +241,14 @@ handlers.BUILTIN_HANDLERS.append(("needs-retry", injector.needs_retry))
 
 def fresh_clients() -> None:
     """Drop every AWS client the handlers' libraries keep, so that the next ones carry the hooks."""
-    from aws_lambda_powertools.utilities import parameters
     from pynamodb.models import Model
     from vault_share import storage
     from vault_share.adapters import aws
+    from vault_share.guard.secrets import forget_peppers
 
     aws.reset()
     storage._connection.cache_clear()
-    parameters.clear_caches()  # the pepper's provider (and its 5-minute cache)
+    forget_peppers()  # the pepper's 5-minute cache
     pending: list[type] = [Model]
     while pending:
         model = pending.pop()
@@ -292,9 +292,8 @@ def expected(calls: list[str]) -> list[str]:
 
 
 def cold_pepper() -> None:
-    """Forget the pepper's cached value (the next request reads it from Secrets Manager, as a cold
-    container does), keeping the provider's client: building one costs 0.2 s."""
-    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+    """Forget the pepper's cached value: the next request reads it from Secrets Manager, as a cold
+    container does (its client is kept: building one costs 0.2 s)."""
+    from vault_share.guard.secrets import forget_peppers
 
-    for provider in DEFAULT_PROVIDERS.values():
-        provider.clear_cache()
+    forget_peppers()

@@ -129,22 +129,3 @@ def test_grant_hash() -> None:
     # Domain-separated from token hashes: a grant's hash is not a link key, and conversely.
     assert codes.grant_hash(grant) != codes.token_hash(grant)
     assert grant not in codes.grant_hash(grant)
-
-
-def test_pepper_comes_from_the_secret_with_a_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    from aws_lambda_powertools.utilities import parameters
-
-    asked: list[tuple[str, int | None]] = []
-
-    def get_secret(name: str, max_age: int | None = None, **_: Any) -> str:
-        asked.append((name, max_age))
-        return "s3cr3t-pepper"
-
-    monkeypatch.setattr(parameters, "get_secret", get_secret)
-    arn = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:pepper"
-    pepper = codes.Pepper(arn)
-    assert pepper() == b"s3cr3t-pepper"
-    assert pepper() == b"s3cr3t-pepper"
-    assert asked == [(arn, codes.PEPPER_MAX_AGE_SECONDS)] * 2
-    monkeypatch.setattr(parameters, "get_secret", lambda *_a, **_k: b"\x00binary")
-    assert pepper() == b"\x00binary"

@@ -2,7 +2,7 @@
 
 The table stores `sha256(token)` as the key and `HMAC(pepper, tokenHash:code)` as the
 code: the database alone reveals neither a live token nor a code. The pepper lives in
-Secrets Manager and is cached per container.
+Secrets Manager and is kept per container for a few minutes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from typing import Any
 
 # >= 128 random bits, as the contract asks: 32 bytes are 43 base64url characters.
@@ -55,21 +57,38 @@ def same(a: str, b: str) -> bool:
 
 
 class Pepper:
-    """The code pepper from Secrets Manager, cached per container (Powertools Parameters)."""
+    """The code pepper from Secrets Manager, read with the container's client and kept
+    PEPPER_MAX_AGE_SECONDS (a rotated pepper reaches every container within that time).
+
+    Not Powertools Parameters, which did this before: importing its package loads its SSM,
+    AppConfig and DynamoDB providers too, about 40 ms of the cold start of every function that
+    judges a code."""
 
     def __init__(self, secret_arn: str) -> None:
         self._arn = secret_arn
 
     def __call__(self) -> bytes:
-        from aws_lambda_powertools.utilities import parameters
-        from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-
+        now = time.monotonic()
+        with _lock:
+            kept = _peppers.get(self._arn)
+        if kept is not None and now - kept[0] < PEPPER_MAX_AGE_SECONDS:
+            return kept[1]
         from vault_share.adapters.aws import client
 
-        if "secrets" not in DEFAULT_PROVIDERS:
-            # get_secret's provider, made as get_secret would make it but with the container's client:
-            # its own would come from a boto3 session of its own, which loads botocore's data again
-            # (60-100 ms of a cold start). `parameters.clear_caches()` still clears its cache.
-            DEFAULT_PROVIDERS["secrets"] = parameters.SecretsProvider(boto3_client=client("secretsmanager"))
-        value: Any = parameters.get_secret(self._arn, max_age=PEPPER_MAX_AGE_SECONDS)
-        return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        answer: dict[str, Any] = client("secretsmanager").get_secret_value(SecretId=self._arn)
+        value = answer["SecretString"].encode("utf-8") if "SecretString" in answer else bytes(answer["SecretBinary"])
+        with _lock:
+            _peppers[self._arn] = (now, value)
+        return value
+
+
+# secret ARN -> (when it was read, time.monotonic(); the pepper)
+_peppers: dict[str, tuple[float, bytes]] = {}
+_lock = threading.Lock()
+
+
+def forget_peppers() -> None:
+    """The next code judged reads its pepper from Secrets Manager again, as a cold container does
+    (tests: a new embedded AWS, or a cold container's reads)."""
+    with _lock:
+        _peppers.clear()
