@@ -19,7 +19,10 @@ from pydantic.alias_generators import to_camel
 class ApiModel(BaseModel):
     """Request bodies: camelCase fields, unknown fields refused."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+    # Built on first use, not at import: a cold container pays only for the bodies its request reads.
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, defer_build=True
+    )
 
 
 # What each refused Unicode category is, in the user's words.
