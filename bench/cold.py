@@ -26,8 +26,9 @@ SnapStart functions (download, accept) also run the restore path (`restore` in
 bench/cold_child.py): the init done first, as the snapshot holds it, then the after-restore hooks and
 the request, timed. What Lambda spends restoring the snapshot itself cannot be measured here.
 
-A few handler processes run last without bytecode (none found, none kept), as Lambda would run a
-layer shipped without it: `without_bytecode_ratio` is their time over the handler's with it.
+A few handler processes run last without bytecode but the standard library's (none found for the
+packages and vault_share, none kept), as Lambda would run a layer shipped without it:
+`without_bytecode_ratio` is their time over the handler's with it.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +57,7 @@ from devstack.stack import aws_environment
 
 CHILD = Path(__file__).with_name("cold_child.py")
 # Handler processes that find no bytecode, per case: what a layer without it costs every cold start
-# on Lambda (slow, about 4 s each here, and only for information: few).
+# on Lambda (slow, 2 to 4 s each here, and only for information: few).
 UNBYTECODED_RUNS = 2
 
 Request = tuple[Function, dict[str, Any]]
@@ -183,7 +186,7 @@ def child_env(
     if colds.function is None:
         raise RuntimeError("a case's request is made first (run)")
     spec = colds.function.spec
-    unbytecoded = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": os.path.join(scratch, "no-bytecode")}
+    unbytecoded = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(stdlib_bytecode())}
     return {
         **({} if bytecode else unbytecoded),
         **lambda_variables(spec, REGION),
@@ -196,6 +199,23 @@ def child_env(
         **template.merged_environment(world.resolver, [spec]),
         "BENCH_JOB": json.dumps(job),
     }
+
+
+@cache
+def stdlib_bytecode() -> Path:
+    """A pycache prefix that holds the standard library's bytecode and nothing else: a process
+    given it finds bytecode for what Lambda's runtime ships compiled (its standard library), none
+    for the rest (the packages and vault_share a layer would carry), and writes none. Compiled once,
+    kept between runs (compileall skips what is up to date)."""
+    prefix = template.ROOT / "build" / "bench-stdlib-bytecode"
+    skip = r"site-packages|[/\\](tests?|idlelib|tkinter|turtledemo|lib2to3)[/\\]"
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "-j", "0", "-x", skip, sysconfig.get_paths()["stdlib"]],
+        env={**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)},
+        capture_output=True,
+        check=False,  # a file of the standard library that does not compile is not the bench's business
+    )
+    return prefix
 
 
 def spawn(env: dict[str, str], scratch: str, flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:

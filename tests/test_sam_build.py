@@ -199,7 +199,7 @@ def test_lambda_s_python_runs_the_layer_s_bytecode_and_never_its_sources(
     built: dict[str, object], tmp_path: Path
 ) -> None:
     """On Lambda, /opt is read-only: a module without valid bytecode is compiled at every cold start
-    (about four times the cold start, bench/README.md). CPython 3.13 imports the layer's modules
+    (two to three times the cold start, bench/README.md). CPython 3.13 imports the layer's modules
     here with every source replaced by a line that would stop it: only the bytecode runs."""
     interpreter = python313()
     if not interpreter:
