@@ -108,15 +108,14 @@ chromium:
 	bash scripts/ensure-chromium.sh
 
 # The README's screenshots of the console, taken by its browser tests (tests/browser/test_console.py, test_account_security.py).
-screenshots: $(STAMP) $(CONSOLE_BUILD)
-	bash scripts/ensure-chromium.sh
+screenshots: $(STAMP) $(CONSOLE_BUILD) chromium
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_console.py tests/browser/test_account_security.py -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # shared/vault_share/invitations/public_holidays.py from the `holidays` package (after a lock that
-# moves it: tests/unit/test_schedule.py fails while the table differs from what the package says).
+# moves it: tests/unit/test_schedule.py fails while the table, or the version it names, differs).
 holidays: $(STAMP)
 	$(BIN)/python -m scripts.public_holidays
 

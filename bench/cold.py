@@ -186,9 +186,9 @@ def child_env(
     if colds.function is None:
         raise RuntimeError("a case's request is made first (run)")
     spec = colds.function.spec
-    unbytecoded = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(stdlib_bytecode())}
+    unbytecoded = {} if bytecode else {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(stdlib_bytecode())}
     return {
-        **({} if bytecode else unbytecoded),
+        **unbytecoded,
         **lambda_variables(spec, REGION),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": scratch,

@@ -4,7 +4,7 @@ Two hooks, installed before anything creates a botocore session:
 
 - `botocore.session.Session.__init__` is wrapped to register a `before-send`
   handler on each new session. Every client (boto3's, the ones the handlers
-  create in `vault_share.adapters.aws`, Powertools Parameters and Idempotency,
+  create in `vault_share.adapters.aws`, Powertools Idempotency,
   PynamoDB's own `botocore.session.get_session()`) is created from a botocore
   Session, and copies that session's event handlers; botocore emits
   `before-send.<service>.<Operation>` once per HTTP attempt, just before the

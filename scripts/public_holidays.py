@@ -7,8 +7,8 @@ it: `holidays.calendars` loads every calendar the package knows (Islamic, Chines
     python -m scripts.public_holidays --check  # exit 1 when the table differs from what the package says
 
 The package stays the source, and answers for the years outside the table
-(vault_share.invitations.schedule): a lock upgrade that changes France's calendar fails
-tests/unit/test_schedule.py until the table is written again.
+(vault_share.invitations.schedule): a lock upgrade of the package fails tests/unit/test_schedule.py
+until the table is written again (it names the version it was written from).
 """
 
 from __future__ import annotations

@@ -448,8 +448,8 @@ def test_function_runtime_layer_and_tracing(function: str) -> None:
     layer = RESOURCES[shared[0]]
     assert RUNTIME in layer["Properties"].get("CompatibleRuntimes", [])
     assert ARCHITECTURE in layer["Properties"].get("CompatibleArchitectures", [])
-    # Built by shared/Makefile for the runtime and architecture (no Docker, no Python 3.13 needed);
-    # tests/test_sam_build.py checks what it builds.
+    # Built by shared/Makefile for the runtime and architecture (no Docker; its bytecode by a CPython
+    # 3.13 when one is found); tests/test_sam_build.py checks what it builds.
     assert layer.get("Metadata", {}).get("BuildMethod") == "makefile"
     assert layer.get("Metadata", {}).get("BuildArchitecture") == ARCHITECTURE
     layer_makefile = (REPO / "shared" / "Makefile").read_text(encoding="utf-8")

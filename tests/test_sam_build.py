@@ -199,8 +199,9 @@ def test_lambda_s_python_runs_the_layer_s_bytecode_and_never_its_sources(
     built: dict[str, object], tmp_path: Path
 ) -> None:
     """On Lambda, /opt is read-only: a module without valid bytecode is compiled at every cold start
-    (two to three times the cold start, bench/README.md). CPython 3.13 imports the layer's modules
-    here with every source replaced by a line that would stop it: only the bytecode runs."""
+    (two to three times the cold start, bench/README.md). CPython 3.13 imports vault_share's
+    modules from the layer here with every source replaced by a line that would stop it: only the
+    bytecode runs (that every module has its bytecode, layer_problems checks)."""
     interpreter = python313()
     if not interpreter:
         pytest.skip("no CPython 3.13 here (shared/Makefile): the layer was built without bytecode")

@@ -44,7 +44,9 @@ class SharedSession:
     connection per model): they are made from the one session, under the same lock, and asked
     twice alike they are the same client (botocore's clients are thread-safe), so a request that
     reads three models makes one client, not three at 10-15 ms each. PynamoDB registers a
-    `before-send` handler per connection on it: one per model class, a bounded few."""
+    `before-send` handler on each client it is given: one per model class, a bounded few. A client
+    that has no credentials is never handed out again (PynamoDB asks anew, as botocore would keep a
+    failed credential look-up forever)."""
 
     def create_client(
         self, service_name: str, region_name: str | None = None, *, config: Config | None = None, **kwargs: Any
@@ -53,7 +55,7 @@ class SharedSession:
         key = repr((service_name, region_name, sorted(kwargs.items()), options))
         with _lock:
             made = _shared_clients.get(key)
-            if made is None:
+            if made is None or (made._request_signer and not made._request_signer._credentials):
                 made = _shared_clients[key] = _session()._session.create_client(
                     service_name, region_name, config=config, **kwargs
                 )

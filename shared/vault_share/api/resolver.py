@@ -179,7 +179,7 @@ def _transient(error: BaseException) -> bool:
 
 
 def aws_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` is, or wraps (PynamoDB, Powertools idempotency and parameters), AWS failing
+    """Whether `exc` is, or wraps (PynamoDB, Powertools idempotency), AWS failing
     for a moment: the request is not at fault and the same one may pass if sent again."""
     return any(_transient(cause) for cause in _causes(exc))
 

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from vault_share.invitations import public_holidays
 from vault_share.settings import Settings
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -65,7 +64,10 @@ def _calendar() -> Any:
 
 def public_holiday(day: date) -> bool:
     """From the table written from the package (no import of it) for the years it holds; from the
-    package, loaded on first use, for any other."""
+    package, loaded on first use, for any other. (Imported here: a broken table never stops
+    scripts/public_holidays.py, which imports this module, from writing it again.)"""
+    from vault_share.invitations import public_holidays
+
     days = public_holidays.DAYS.get(day.year)
     if days is None:
         return day in _calendar()
