@@ -14,13 +14,9 @@ made on first use.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.test_packaging import REPO, SPECS, function_environment
+from tests.test_packaging import REPO, SPECS, probe_function
 
 HEAVY = (
     "pydantic",
@@ -38,9 +34,9 @@ HEAVY = (
     "email.headerregistry",
 )
 
-PROBE = r"""
+# Every probe counts the botocore clients made (`made`), by service, from its first line on.
+COUNTING = r"""
 import json, sys
-sys.path[:0] = [sys.argv[1], sys.argv[2]]
 import botocore.session
 made = []
 create_client = botocore.session.Session.create_client
@@ -48,9 +44,16 @@ def counted(self, service_name, *args, **kwargs):
     made.append(service_name)
     return create_client(self, service_name, *args, **kwargs)
 botocore.session.Session.create_client = counted
+"""
+
+PROBE = (
+    COUNTING
+    + r"""
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
 import app
 print(json.dumps({"clients": made, "loaded": sorted(sys.modules)}))
 """
+)
 
 
 OWNER_SIDE = {"pydantic", "pynamodb"}
@@ -73,33 +76,17 @@ def test_every_function_is_expected() -> None:
 def test_a_cold_container_loads_only_what_its_requests_share(function: str) -> None:
     clients, allowed = EXPECTED[function]
     spec = SPECS[function]
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(spec.code_uri), str(REPO / "shared")],
-        env=function_environment(spec),
-        cwd=spec.code_uri,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    outcome = probe_function(spec, "-c", PROBE, str(spec.code_uri), str(REPO / "shared"))
     assert {"vault_share", "aws_lambda_powertools"} <= set(outcome["loaded"]), "the probe proves nothing"
     loaded = {name for name in HEAVY if any(m == name or m.startswith(f"{name}.") for m in outcome["loaded"])}
     assert loaded == allowed
     assert outcome["clients"] == clients
 
 
-MODELS_PROBE = r"""
-import json, sys
+MODELS_PROBE = (
+    COUNTING
+    + r"""
 sys.path[:0] = [sys.argv[1]]
-import botocore.session
-made = []
-create_client = botocore.session.Session.create_client
-def counted(self, service_name, *args, **kwargs):
-    made.append(service_name)
-    return create_client(self, service_name, *args, **kwargs)
-botocore.session.Session.create_client = counted
 from vault_share import storage
 from vault_share.journal.models import JournalEntryItem
 from vault_share.vault.models import DocumentItem, DossierItem, MemberItem
@@ -108,21 +95,11 @@ clients = {id(model._get_connection().connection.client) for model in models}
 clients.add(id(storage._connection().client))
 print(json.dumps({"made": made, "distinct": len(clients)}))
 """
+)
 
 
 def test_the_models_of_a_request_share_one_dynamodb_client() -> None:
     """Opening a dossier reads three models; each PynamoDB connection used to make its own client
     (10-15 ms each after the first). They are one client now, made once."""
-    spec = SPECS["VaultFunction"]
-    done = subprocess.run(
-        [sys.executable, "-c", MODELS_PROBE, str(REPO / "shared")],
-        env=function_environment(spec),
-        cwd=spec.code_uri,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    outcome = probe_function(SPECS["VaultFunction"], "-c", MODELS_PROBE, str(REPO / "shared"))
     assert outcome == {"made": ["dynamodb"], "distinct": 1}

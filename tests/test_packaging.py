@@ -329,12 +329,11 @@ def function_environment(spec: FunctionSpec) -> dict[str, str]:
     return {**lambda_variables(spec, "eu-west-3"), "AWS_ENDPOINT_URL": "http://127.0.0.1:9", **own}
 
 
-@pytest.mark.parametrize("function", FUNCTION_IDS)
-def test_handler_loads_with_code_uri_and_layer_only(layer: Path, function: str) -> None:
-    spec = SPECS[function]
-    module_name, _, attribute = spec.handler.rpartition(".")
+def probe_function(spec: template.FunctionSpec, *arguments: str) -> Any:
+    """`python <arguments>` in a fresh process with the function's variables and in its CodeUri, as
+    Lambda starts it; what the probe printed last, as JSON (fails with its output if it failed)."""
     done = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", LOADER, str(spec.code_uri), str(layer), module_name, attribute],
+        [sys.executable, *arguments],
         env=function_environment(spec),
         cwd=spec.code_uri,
         capture_output=True,
@@ -343,12 +342,22 @@ def test_handler_loads_with_code_uri_and_layer_only(layer: Path, function: str) 
         check=False,
     )
     output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
-    assert done.returncode == 0, f"{function} ({spec.handler}) does not import as Lambda imports it:\n{output}"
-    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, f"{spec.logical_id}: the probe failed:\n{output}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("function", FUNCTION_IDS)
+def test_handler_loads_with_code_uri_and_layer_only(layer: Path, function: str) -> None:
+    spec = SPECS[function]
+    module_name, _, attribute = spec.handler.rpartition(".")
+    # Fails with the probe's output when the handler does not import as Lambda imports it.
+    outcome = probe_function(
+        spec, "-I", "-S", "-B", "-c", LOADER, str(spec.code_uri), str(layer), module_name, attribute
+    )
     assert not [p for p in outcome["stdlib"] if "-packages" in p], f"not isolated: {outcome['stdlib']}"
     assert outcome["sysPath"][:2] == [str(spec.code_uri), str(layer)]
     assert Path(outcome["module"]).resolve() == (spec.code_uri / f"{module_name.replace('.', '/')}.py").resolve()
-    assert outcome["callable"], f"{function}: {spec.handler} is not callable\n{output}"
+    assert outcome["callable"], f"{function}: {spec.handler} is not callable: {outcome}"
     assert not outcome["strays"], f"{function} imported modules from outside CodeUri and the layer: {outcome['strays']}"
 
 
